@@ -1,0 +1,17 @@
+"""nnlib — the small NumPy deep-learning library that the book builds and uses.
+
+One concept per module:
+
+    activations   sigmoid, relu, softmax ... and their derivatives
+    losses        MSE, cross-entropy, ... (value + gradient)
+    init          Xavier/Glorot and He/Kaiming initializers
+    layers/       Dense, Conv2D, BatchNorm, LSTM, attention ... (forward + backward)
+    optimizers    SGD, Adam, ... ;  schedules   learning-rate schedules
+    model         Sequential and its training loop
+    gradcheck     numerical gradients: the tool that proves a backward pass
+    data          toy 2-D sets, digits, MNIST subset, text — all offline
+    interactive   sliders that work in JupyterLab and in the static book
+    exercises     inline checks with instant feedback
+"""
+
+__version__ = "0.1.0"
