@@ -1,0 +1,174 @@
+"""Activation functions and their derivatives, as pure NumPy functions.
+
+Every function takes the **pre-activation** ``z`` (any shape) and returns an array of the
+same shape and floating dtype (float32 stays float32). The derivative ``f_prime(z)``
+also takes ``z`` -- never the activation ``f(z)``. (Much code found online writes
+``sigmoid_prime(a) = a * (1 - a)`` and expects the *output*; mixing the two conventions
+is a classic silent bug.)
+
+Numerical stability is part of the contract: for ``|z|`` up to 1e4, in float32 and
+float64, every function returns finite values without a single overflow warning.
+
+The layer classes in :mod:`nnlib.layers.activation` are thin wrappers around these.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import erf
+
+__all__ = [
+    "sigmoid", "sigmoid_prime", "tanh", "tanh_prime", "relu", "relu_prime",
+    "leaky_relu", "leaky_relu_prime", "elu", "elu_prime", "gelu", "gelu_prime",
+    "softmax", "log_softmax", "softmax_jacobian",
+]
+
+
+def _as_float(z) -> np.ndarray:
+    """``z`` as a floating array: float32/float64 kept, integers and lists become float64."""
+    z = np.asarray(z)
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
+    return z
+
+
+# --- sigmoid and tanh ---------------------------------------------------------------
+
+def sigmoid(z):
+    """σ(z) = 1 / (1 + e^{-z}), elementwise. Shape and dtype of ``z``; values in [0, 1].
+
+    The textbook formula overflows: ``np.exp(-z)`` is inf for z < -709 (float64) or
+    z < -88 (float32). We only ever exponentiate ``-|z|`` (at most 1, so no overflow) and
+    use the identity σ(z) = e^{z} / (1 + e^{z}) for negative z.
+    """
+    z = _as_float(z)
+    e = np.exp(-np.abs(z))                 # e^{-|z|} ∈ (0, 1]
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_prime(z):
+    """dσ/dz = σ(z) (1 − σ(z)), evaluated at the pre-activation ``z``."""
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+def tanh(z):
+    """tanh(z) elementwise; NumPy's ``tanh`` is already stable for any |z|."""
+    return np.tanh(_as_float(z))
+
+
+def tanh_prime(z):
+    """d tanh/dz = 1 − tanh(z)², evaluated at ``z``."""
+    t = np.tanh(_as_float(z))
+    return 1 - t * t
+
+
+# --- the ReLU family ----------------------------------------------------------------
+
+def relu(z):
+    """max(z, 0) elementwise."""
+    z = _as_float(z)
+    return np.maximum(z, 0)
+
+
+def relu_prime(z):
+    """1 where z > 0, else 0. At z = 0 we pick 0, the same choice as PyTorch."""
+    z = _as_float(z)
+    return (z > 0).astype(z.dtype)
+
+
+def leaky_relu(z, alpha: float = 0.01):
+    """z for z > 0, ``alpha * z`` otherwise: a small slope keeps negative units alive."""
+    z = _as_float(z)
+    return np.where(z > 0, z, alpha * z)
+
+
+def leaky_relu_prime(z, alpha: float = 0.01):
+    """1 for z > 0, ``alpha`` otherwise (``alpha`` at z = 0, like PyTorch)."""
+    z = _as_float(z)
+    return np.where(z > 0, 1, alpha).astype(z.dtype)
+
+
+def elu(z, alpha: float = 1.0):
+    """z for z > 0, ``alpha * (e^z − 1)`` otherwise: smooth, and negative outputs are bounded by −alpha."""
+    z = _as_float(z)
+    # exp of the positive branch is never used, but np.where evaluates both branches:
+    # clip to z <= 0 so e^{1e4} is never computed (it would overflow and warn).
+    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
+
+
+def elu_prime(z, alpha: float = 1.0):
+    """1 for z > 0, ``alpha * e^z`` otherwise."""
+    z = _as_float(z)
+    return np.where(z > 0, 1, alpha * np.exp(np.minimum(z, 0))).astype(z.dtype)
+
+
+# --- GELU ---------------------------------------------------------------------------
+
+# Python floats, not NumPy scalars: a np.float64 constant would promote float32 arrays.
+_SQRT2 = math.sqrt(2.0)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+
+
+def gelu(z):
+    """GELU(z) = z Φ(z), Φ the standard normal CDF = ½(1 + erf(z/√2)).
+
+    This is the *exact* GELU (PyTorch's default), not the tanh approximation.
+    """
+    z = _as_float(z)
+    return 0.5 * z * (1 + erf(z / _SQRT2).astype(z.dtype))
+
+
+def gelu_prime(z):
+    """d GELU/dz = Φ(z) + z φ(z), with φ(z) = e^{−z²/2} / √(2π) the normal density."""
+    z = _as_float(z)
+    cdf = 0.5 * (1 + erf(z / _SQRT2))
+    # φ(z) underflows to 0 long before |z| = 40; clipping first keeps z² from
+    # overflowing float32 for huge inputs without changing any result.
+    zc = np.clip(z, -40, 40)
+    pdf = np.exp(-0.5 * zc * zc) / _SQRT_2PI
+    return (cdf + z * pdf).astype(z.dtype)
+
+
+# --- softmax ------------------------------------------------------------------------
+
+def softmax(z, axis: int = -1):
+    """softmax(z)_k = e^{z_k} / Σ_j e^{z_j} along ``axis``.
+
+    z: (..., K) logits (by default the last axis holds the K classes).
+    Returns probabilities of the same shape; each slice along ``axis`` sums to 1.
+
+    We subtract the max first: softmax(z) = softmax(z − c) for any c, and with c = max(z)
+    every exponent is ≤ 0, so exp never overflows (it would above ~709 in float64, ~88
+    in float32) and the largest term is exactly 1, so the sum is never 0.
+    """
+    z = _as_float(z)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(z, axis: int = -1):
+    """log(softmax(z)) along ``axis``, computed without ever forming softmax.
+
+    log softmax(z)_k = (z_k − m) − log Σ_j e^{z_j − m}, m = max(z). Taking ``np.log`` of
+    ``softmax(z)`` instead would give log(0) = −inf for very negative logits.
+    """
+    z = _as_float(z)
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def softmax_jacobian(s):
+    """The Jacobian of softmax at one example, from its output.
+
+    s: (K,) a softmax output (probabilities). Returns the (K, K) matrix
+    J[i, j] = ∂s_i/∂z_j = s_i (δ_ij − s_j), i.e. ``diag(s) − s sᵀ``.
+
+    Note that it is a full matrix, not ``s * (1 − s)`` (that is only its diagonal).
+    Layers never build it: the vector–Jacobian product Jᵀ g = s ⊙ (g − (g·s)) is cheaper.
+    """
+    s = _as_float(s)
+    if s.ndim != 1:
+        raise ValueError(f"softmax_jacobian: expected a 1-D softmax output (K,), got shape {s.shape}")
+    return np.diag(s) - np.outer(s, s)

@@ -1,0 +1,95 @@
+"""The fully connected (Dense) layer, and Flatten, which feeds images into it."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import init as initializers
+from .base import Layer, Parameter, check_input
+
+_INITS = {"he": initializers.he_normal, "xavier": initializers.xavier_uniform}
+
+
+class Dense(Layer):
+    """Z = X W + b: every output unit is a weighted sum of every input feature.
+
+    Args:
+        in_features: D_in, the number of input features.
+        out_features: D_out, the number of output units.
+        init: "he" (He-normal, for ReLU networks), "xavier" (Glorot-uniform, for
+            tanh/sigmoid), or a function ``init(shape, rng=..., dtype=...)``.
+        bias: whether to add b (a following BatchNorm makes it redundant).
+        rng: int seed or ``np.random.Generator`` for the initial W; None means seed 0.
+        dtype: dtype of W and b (inputs are cast to it).
+
+    Shapes: x (N, D_in) -> Z (N, D_out); W (D_in, D_out); b (D_out,).
+    (PyTorch's ``nn.Linear`` stores the transpose, ``weight: (D_out, D_in)``.)
+    """
+
+    def __init__(self, in_features: int, out_features: int, init="he", bias: bool = True,
+                 rng=None, dtype=np.float32):
+        if int(in_features) < 1 or int(out_features) < 1:
+            raise ValueError(f"Dense: in_features and out_features must be >= 1, "
+                             f"got {in_features} and {out_features}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        if callable(init):
+            init_fn = init
+        elif init in _INITS:
+            init_fn = _INITS[init]
+        else:
+            raise ValueError(f"Dense: init must be 'he', 'xavier' or a function, got {init!r}")
+        shape = (self.in_features, self.out_features)
+        self.W = Parameter(init_fn(shape, rng=rng, dtype=dtype), "W")
+        self.b = Parameter(np.zeros(self.out_features, dtype=dtype), "b") if bias else None
+        self.x = None
+
+    def forward(self, x):
+        """x: (N, D_in) -> Z = x W + b: (N, D_out). Caches x for backward."""
+        x = np.asarray(x, dtype=self.W.data.dtype)    # no copy when already the right dtype
+        check_input(repr(self), x, f"(N, {self.in_features})",
+                    x.ndim == 2 and x.shape[1] == self.in_features)
+        self.x = x
+        z = x @ self.W.data
+        if self.b is not None:
+            z += self.b.data                           # in place: no second (N, D_out) array
+        return z
+
+    def backward(self, grad_out):
+        """grad_out: dL/dZ (N, D_out) -> dL/dx (N, D_in).
+
+        From Z = x W + b:  dL/dW = xᵀ · dZ,  dL/db = Σ_n dZ[n],  dL/dx = dZ · Wᵀ.
+        (Each is the only product whose shapes line up -- a handy way to remember them.)
+        """
+        if self.x is None:
+            raise RuntimeError(f"{self!r}: backward() called before forward()")
+        if np.shape(grad_out) != (self.x.shape[0], self.out_features):
+            raise ValueError(f"{self!r}.backward: expected grad_out "
+                             f"{(self.x.shape[0], self.out_features)}, got {np.shape(grad_out)}")
+        self.W.grad = self.x.T @ grad_out
+        if self.b is not None:
+            self.b.grad = grad_out.sum(axis=0)
+        return grad_out @ self.W.data.T
+
+    def __repr__(self):
+        return f"Dense({self.in_features}→{self.out_features})"
+
+
+class Flatten(Layer):
+    """Flatten everything but the batch axis: x (N, d1, d2, ...) -> (N, d1·d2·...).
+
+    The bridge from convolutional feature maps (N, C, H, W) to a Dense layer.
+    No parameters; backward just restores the original shape.
+    """
+
+    def __init__(self):
+        self.input_shape = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        check_input(repr(self), x, "(N, ...) with at least 2 dimensions", x.ndim >= 2)
+        self.input_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, grad_out):
+        if self.input_shape is None:
+            raise RuntimeError(f"{self!r}: backward() called before forward()")
+        return np.reshape(grad_out, self.input_shape)
