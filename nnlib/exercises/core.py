@@ -1,0 +1,687 @@
+"""The checking engine: run a reader's function on a few cases and explain what went wrong.
+
+A :class:`Checker` is data, not code:
+
+* a list of :class:`Case` objects (the inputs; the expected output comes from a *reference*
+  implementation, usually nnlib's own function, or is given directly);
+* a list of :class:`Mistake` objects ("diagnosers"): each recognises one typical wrong answer,
+  either because the reader's output equals what the mistaken formula gives (``like=``) or
+  because a predicate on the outcome is true (``when=``), and carries the hint to show.
+
+Calling a checker on the reader's function runs every case under a time limit, with the
+reader's ``print`` output and NumPy warnings captured, and on the first failing case shows a
+report: which case, the inputs, expected vs got (shapes and values), and the hint of the first
+diagnoser that recognises the mistake. It never raises on a reader's mistake, whatever their
+code does (raise, return ``None``, loop forever, print a million lines, modify its input).
+With ``strict=True`` (used by the book's hidden solution cells) a failure raises
+``AssertionError``, so building the book proves every solution.
+
+    >>> from nnlib.exercises.core import Checker, Case, Mistake
+    >>> double = Checker("double", reference=lambda x: 2 * x, arg_names=("x",),
+    ...                  cases=[Case(1.0), Case(-3.0)],
+    ...                  mistakes=[Mistake("You squared x instead of doubling it.", like=lambda x: x * x)])
+    >>> double.run(lambda x: x + x).passed
+    True
+"""
+from __future__ import annotations
+
+import copy
+import html
+import io
+import linecache
+import os
+import signal
+import sys
+import threading
+import traceback
+import warnings
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+__all__ = ["Case", "Mistake", "Checker", "Outcome", "Result", "call_with_time_limit"]
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# --------------------------------------------------------------------------- cases and mistakes
+@dataclass
+class Case:
+    """One call of the reader's function: ``fn(*args, **kwargs)``.
+
+    Args:
+        *args, **kwargs: the inputs, passed positionally (the reader may name parameters freely).
+        label: a few words shown in the report, e.g. ``"large logits (must not overflow)"``.
+        expected: the right answer; if omitted, the checker's reference computes it.
+        rtol, atol: tolerances for this case (default: the checker's).
+    """
+
+    args: tuple
+    kwargs: dict
+    label: str = ""
+    expected: Any = None
+    rtol: float | None = None
+    atol: float | None = None
+
+    def __init__(self, *args, label: str = "", expected: Any = None,
+                 rtol: float | None = None, atol: float | None = None, **kwargs):
+        self.args, self.kwargs = args, kwargs
+        self.label, self.expected, self.rtol, self.atol = label, expected, rtol, atol
+
+
+@dataclass
+class Outcome:
+    """Everything known about one call of the reader's function; diagnosers read this.
+
+    Attributes:
+        case: the :class:`Case`; ``args``/``kwargs``: fresh, unmodified copies of its inputs.
+        expected: the right answer. ``got``: what the reader returned (``None`` if it raised).
+        error: the exception the reader's code raised, or ``None``. ``timed_out``: bool.
+        warnings: messages of NumPy/Python warnings raised during the call.
+        printed: the first few thousand characters the call printed; ``printed_chars``: all.
+        mutated: names of the inputs the call modified in place.
+        problem: what is wrong (``kind`` is one of ``"error" "timeout" "none" "type" "length"
+            "shape" "nonfinite" "values" "mutated" "warning"``), or ``None`` if the case passes.
+    """
+
+    case: Case
+    args: tuple
+    kwargs: dict
+    expected: Any = None
+    got: Any = None
+    error: BaseException | None = None
+    timed_out: bool = False
+    warnings: list = field(default_factory=list)
+    printed: str = ""
+    printed_chars: int = 0
+    mutated: list = field(default_factory=list)
+    problem: "Problem | None" = None
+
+    @property
+    def error_text(self) -> str:
+        """``"TypeName: message"`` of the exception (``""`` if none) — handy in ``when=``."""
+        return "" if self.error is None else f"{type(self.error).__name__}: {self.error}"
+
+
+@dataclass
+class Problem:
+    kind: str
+    message: str
+    part: str | None = None          # which output of a tuple (e.g. "dW"), if several
+    got_part: Any = None             # that output (or the whole output)
+    expected_part: Any = None
+
+
+class Mistake:
+    """A diagnoser: recognises one specific wrong answer and carries the hint for it.
+
+    Args:
+        hint: what to tell the reader (one or two sentences: the likely cause and the fix).
+        like: ``like(*args, **kwargs)`` computes what the mistaken formula returns; the mistake
+            is recognised when the reader's output (or output ``part``) equals it.
+        when: ``when(outcome) -> bool`` for anything else (an exception, a warning, a shape...).
+        part: for functions returning a tuple, the index or name of the output ``like`` gives.
+        kinds: only consider this mistake for these problem kinds (e.g. ``("shape",)``).
+    """
+
+    def __init__(self, hint: str, like: Callable | None = None, when: Callable | None = None,
+                 part: int | str | None = None, kinds: Sequence[str] | None = None,
+                 rtol: float = 1e-5, atol: float = 1e-8):
+        if like is None and when is None:
+            raise ValueError("Mistake needs like= (a wrong formula) or when= (a predicate)")
+        self.hint, self.like, self.when, self.part = hint, like, when, part
+        self.kinds, self.rtol, self.atol = kinds, rtol, atol
+
+    def matches(self, o: Outcome, output_names: Sequence[str] | None) -> bool:
+        if self.kinds is not None and (o.problem is None or o.problem.kind not in self.kinds):
+            return False
+        try:
+            if self.when is not None and not self.when(o):
+                return False
+            if self.like is None:
+                return True
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wrong = self.like(*_fresh(o.args), **_fresh(o.kwargs))
+                got = o.got
+                if self.part is not None:
+                    index = self.part
+                    if isinstance(index, str):
+                        index = list(output_names or ()).index(index)
+                    got = got[index]
+                return _close(got, wrong, self.rtol, self.atol, equal_nan=True)
+        except Exception:  # a diagnoser must never turn a reader's mistake into a crash
+            return False
+
+
+# --------------------------------------------------------------------------- running code safely
+class _TimeLimit(BaseException):
+    """Raised inside the reader's code when the time limit expires.
+
+    A BaseException, so a reader's ``except Exception:`` cannot swallow it.
+    """
+
+
+def call_with_time_limit(fn: Callable, args=(), kwargs=None, seconds: float = 3.0):
+    """Call ``fn(*args, **kwargs)``; return ``(value, exception, timed_out)``.
+
+    In the main thread (a Jupyter kernel runs cells there) a SIGALRM timer interrupts the
+    call, even an infinite pure-Python loop. Elsewhere (Windows, a worker thread) the call
+    runs in a daemon thread that is abandoned after ``seconds`` — it cannot be killed, but the
+    notebook stays responsive.
+    """
+    kwargs = kwargs or {}
+    use_signal = (hasattr(signal, "setitimer")
+                  and threading.current_thread() is threading.main_thread())
+    if use_signal:
+        return _call_with_alarm(fn, args, kwargs, seconds)
+    return _call_in_thread(fn, args, kwargs, seconds)
+
+
+def _call_with_alarm(fn, args, kwargs, seconds):
+    def on_alarm(signum, frame):
+        raise _TimeLimit()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            try:
+                return fn(*args, **kwargs), None, False
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except _TimeLimit:
+            return None, None, True
+        except KeyboardInterrupt:
+            raise  # the reader pressed "interrupt": respect it
+        except BaseException as exc:  # SystemExit from exit() included
+            return None, exc, False
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _call_in_thread(fn, args, kwargs, seconds):
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = fn(*args, **kwargs)
+        except BaseException as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, daemon=True, name="nnlib-exercise-check")
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        return None, None, True
+    return box.get("value"), box.get("error"), False
+
+
+class _CappedText(io.TextIOBase):
+    """A stdout replacement that keeps the first ``limit`` characters and counts the rest."""
+
+    def __init__(self, limit: int = 2000):
+        self.limit, self.kept, self.total = limit, [], 0
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        s = str(s)
+        room = self.limit - sum(map(len, self.kept))
+        if room > 0:
+            self.kept.append(s[:room])
+        self.total += len(s)
+        return len(s)
+
+    def text(self) -> str:
+        return "".join(self.kept)
+
+
+def _fresh(x):
+    """A deep copy of the inputs, so a mutating reader cannot corrupt the next case."""
+    try:
+        return copy.deepcopy(x)
+    except Exception:
+        return x
+
+
+def _same(a, b, atol: float) -> bool:
+    """Is ``a`` (after the call) still equal to ``b`` (before)? Used to detect mutation."""
+    try:
+        if callable(a):
+            return True
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            a, b = np.asarray(a), np.asarray(b)
+            if a.shape != b.shape:
+                return False
+            if atol == 0 or not np.issubdtype(a.dtype, np.number):
+                return bool(np.array_equal(a, b, equal_nan=True))
+            return bool(np.allclose(a, b, rtol=0, atol=atol, equal_nan=True))
+        if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+            return len(a) == len(b) and all(_same(x, y, atol) for x, y in zip(a, b))
+        if isinstance(a, dict) and isinstance(b, dict):
+            return a.keys() == b.keys() and all(_same(a[k], b[k], atol) for k in a)
+        return bool(a == b)
+    except Exception:
+        return True
+
+
+# --------------------------------------------------------------------------- comparing outputs
+def _is_int(x) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _as_number_array(x):
+    """``np.asarray(x)`` as a numeric array, or ``None`` if ``x`` is not numbers."""
+    try:
+        a = np.asarray(x)
+    except Exception:
+        return None
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
+        return None
+    return a
+
+
+def _close(got, expected, rtol, atol, equal_nan=False) -> bool:
+    if isinstance(expected, tuple):
+        return (isinstance(got, (tuple, list)) and len(got) == len(expected)
+                and all(_close(g, e, rtol, atol, equal_nan) for g, e in zip(got, expected)))
+    g, e = _as_number_array(got), _as_number_array(expected)
+    if g is None or e is None:
+        return False
+    if e.ndim == 0 and g.size == 1:
+        g = g.reshape(())
+    if g.shape != e.shape:
+        return False
+    with np.errstate(all="ignore"):
+        return bool(np.allclose(g.astype(np.float64), e.astype(np.float64),
+                                rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def _compare(got, expected, rtol, atol, names, part=None) -> Problem | None:
+    """Why ``got`` is not ``expected`` (a :class:`Problem`), or ``None`` if it is."""
+    where = f" ({part})" if part else ""
+    if got is None:
+        return Problem("none", f"returned None{where} — did you forget the `return` statement?",
+                       part, got, expected)
+    if isinstance(expected, tuple):
+        if not isinstance(got, (tuple, list)):
+            return Problem("type", f"expected a tuple of {len(expected)} results "
+                           f"({', '.join(names or [])}), got {_type_name(got)}", None, got, expected)
+        if len(got) != len(expected):
+            return Problem("length", f"expected {len(expected)} results "
+                           f"({', '.join(names or [])}), got {len(got)}", None, got, expected)
+        for i, (g, e) in enumerate(zip(got, expected)):
+            name = names[i] if names and i < len(names) else f"output {i}"
+            problem = _compare(g, e, rtol, atol, None, part=name)
+            if problem is not None:
+                return problem
+        return None
+    if _is_int(expected):
+        if not _is_int(got):
+            kind = type(got).__name__
+            return Problem("type", f"expected an integer{where}, got {kind} {_short(got)}",
+                           part, got, expected)
+        if int(got) != int(expected):
+            return Problem("values", f"expected {int(expected)}{where}, got {int(got)}",
+                           part, got, expected)
+        return None
+    e = np.asarray(expected)
+    g = _as_number_array(got)
+    if g is None:
+        want = "a number" if e.ndim == 0 else "a NumPy array"
+        return Problem("type", f"expected {want}{where}, got {_type_name(got)}", part, got, expected)
+    if e.ndim == 0 and g.size == 1:
+        g = g.reshape(())
+    if g.shape != e.shape:
+        if e.ndim == 0:
+            msg = f"expected a single number{where}, got an array of shape {g.shape}"
+        else:
+            msg = f"wrong shape{where}: expected {e.shape}, got {g.shape}"
+        return Problem("shape", msg, part, got, expected)
+    with np.errstate(all="ignore"):
+        gf, ef = g.astype(np.float64), e.astype(np.float64)
+        bad_g, bad_e = ~np.isfinite(gf), ~np.isfinite(ef)
+        if np.any(bad_g & ~bad_e):
+            n = int(np.sum(bad_g & ~bad_e))
+            kinds = sorted({"nan" if np.isnan(v) else "inf" for v in gf[bad_g & ~bad_e].ravel()})
+            return Problem("nonfinite", f"your output{where} contains {'/'.join(kinds)} "
+                           f"({n} of {gf.size} values) where the expected values are finite",
+                           part, got, expected)
+        if not np.allclose(gf, ef, rtol=rtol, atol=atol, equal_nan=True):
+            diff = np.where(bad_e | bad_g, 0.0, np.abs(gf - ef))
+            worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
+            at = f" at index {tuple(int(i) for i in worst)}" if diff.ndim else ""
+            return Problem("values", f"values differ{where}: largest difference "
+                           f"{float(np.max(diff)):.3g}{at}", part, got, expected)
+    return None
+
+
+# --------------------------------------------------------------------------- formatting values
+def _type_name(x) -> str:
+    if isinstance(x, np.ndarray):
+        return f"an array of dtype {x.dtype}"
+    return f"{type(x).__name__} {_short(x)}"
+
+
+def _short(x, limit: int = 80) -> str:
+    try:
+        text = repr(x)
+    except Exception:
+        text = f"<{type(x).__name__} object>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def format_value(x, limit: int = 600) -> str:
+    """A compact, truncated rendering of an input or output for the report."""
+    try:
+        if isinstance(x, np.ndarray) or (isinstance(x, list) and _as_number_array(x) is not None
+                                         and np.ndim(x) > 0):
+            a = np.asarray(x)
+            with np.printoptions(precision=5, threshold=30, edgeitems=3, linewidth=76,
+                                 suppress=False):
+                body = np.array2string(a, separator=", ")
+            prefix = "" if isinstance(x, np.ndarray) else "list "
+            text = f"{prefix}shape {a.shape} {a.dtype}:\n{body}"
+        elif isinstance(x, (float, np.floating)):
+            text = f"{float(x):.6g}"
+        elif isinstance(x, tuple):
+            text = "(" + ", ".join(format_value(v, limit // 2) for v in x) + ")"
+        elif callable(x):
+            text = f"<function {getattr(x, '__name__', type(x).__name__)}>"
+        else:
+            text = _short(x, limit)
+    except Exception:
+        text = f"<{type(x).__name__} object>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reader_line(exc: BaseException) -> str:
+    """``"line 4 in softmax(): return e / e.sum()"`` — the deepest frame in the reader's code."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [f for f in frames if not os.path.abspath(f.filename).startswith(_HERE)]
+    theirs = [f for f in mine if "site-packages" not in f.filename and "/lib/python" not in f.filename]
+    chosen = (theirs or mine or [None])[-1]
+    if chosen is None:
+        return ""
+    line = chosen.line or linecache.getline(chosen.filename, chosen.lineno).strip()
+    return f"line {chosen.lineno} in {chosen.name}(): {line}" if line else \
+        f"line {chosen.lineno} in {chosen.name}()"
+
+
+# --------------------------------------------------------------------------- the result
+_STYLE = {  # left-border colour, background (translucent so dark themes stay readable)
+    "pass": ("#1a7f37", "rgba(26,127,55,0.08)"),
+    "fail": ("#cf222e", "rgba(207,34,46,0.07)"),
+    "not_attempted": ("#9a6700", "rgba(154,103,0,0.08)"),
+}
+
+
+class Result:
+    """The verdict of one check, with a text and an HTML rendering.
+
+    Attributes: ``name``, ``status`` (``"pass"``, ``"fail"`` or ``"not_attempted"``),
+    ``passed`` (bool), ``outcome`` (the failing :class:`Outcome`, or ``None``), ``hint``,
+    ``case_index`` / ``n_cases``, ``lines`` (list of ``(role, text)`` pairs making up the report).
+    """
+
+    def __init__(self, name, status, title, lines=(), outcome=None, hint=None,
+                 case_index=None, n_cases=0):
+        self.name, self.status, self.title = name, status, title
+        self.lines, self.outcome, self.hint = list(lines), outcome, hint
+        self.case_index, self.n_cases = case_index, n_cases
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+    @property
+    def text(self) -> str:
+        out = [self.title]
+        for role, body in self.lines:
+            label = {"hint": "hint: ", "value": ""}.get(role, "")
+            if role == "hint":
+                out.append("   💡 " + body)
+            else:
+                out.extend("   " + line for line in (label + body).splitlines())
+        return "\n".join(out)
+
+    def __str__(self):
+        return self.text
+
+    def __repr__(self):
+        return self.text
+
+    @property
+    def html(self) -> str:
+        border, background = _STYLE[self.status]
+        parts = [f'<div class="nnlib-check nnlib-check-{self.status}" style="border-left:4px solid '
+                 f'{border};background:{background};padding:0.5em 0.9em;margin:0.4em 0;'
+                 f'border-radius:4px;font-size:0.95em;line-height:1.45">',
+                 f'<div style="font-weight:600">{html.escape(self.title)}</div>']
+        for role, body in self.lines:
+            if role == "value":
+                parts.append('<pre style="margin:0.2em 0 0.2em 1.2em;padding:0.3em 0.5em;'
+                             'background:rgba(127,127,127,0.10);border-radius:3px;'
+                             f'white-space:pre-wrap;font-size:0.9em">{html.escape(body)}</pre>')
+            elif role == "hint":
+                parts.append('<div style="margin-top:0.35em"><span style="font-weight:600">'
+                             f'💡 Hint:</span> {_inline_code(body)}</div>')
+            else:
+                parts.append(f'<div style="margin:0.15em 0">{_inline_code(body)}</div>')
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/plain": self.text, "text/html": self.html}
+
+    def _repr_html_(self):
+        return self.html
+
+
+def _inline_code(text: str) -> str:
+    """Escape HTML and turn `backticked` spans into <code>, keeping the report readable."""
+    pieces = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces)).replace(
+        "\n", "<br>")
+
+
+def show(result: Result) -> None:
+    """Display a result: rich HTML in Jupyter, plain text elsewhere."""
+    try:
+        from IPython import get_ipython
+        if get_ipython() is not None:
+            from IPython.display import display
+            display(result)
+            return
+    except Exception:
+        pass
+    print(result.text)
+
+
+# --------------------------------------------------------------------------- the checker
+NOT_ATTEMPTED = ("not attempted yet — replace `raise NotImplementedError` with your code, "
+                 "run that cell, then run this check again.")
+
+
+class Checker:
+    """Checks a reader's function against a reference on a list of cases.
+
+    Args:
+        name: the function's name in the book, e.g. ``"softmax"``.
+        reference: the right implementation (usually nnlib's); computes each case's expected
+            output unless the case gives ``expected=``. ``None`` if every case gives it.
+        cases: the :class:`Case` list, simplest first (the first failure is reported).
+        mistakes: :class:`Mistake` diagnosers, most specific first.
+        arg_names: names of the positional inputs, for the report (``("z",)``).
+        signature: how the book writes the call, e.g. ``"softmax(z, axis=-1)"``.
+        output_names: names of a tuple's outputs, e.g. ``("dX", "dW", "db")``.
+        rtol, atol: default tolerances. timeout: seconds per call.
+        allow_mutation: accept functions that modify their inputs in place.
+        mutation_atol: tolerance when comparing inputs before/after (round-off when the reader
+            nudges ``x[i]`` by ±h and back, as in a numerical gradient).
+        warnings_fail: a NumPy warning (overflow, divide by zero...) fails the case even if the
+            numbers are right — the book's functions must stay quiet at extreme inputs.
+        verify: ``verify(outcome) -> str | None``, an extra test run after the comparison
+            (e.g. "the weights must classify all four inputs"); a string fails the case.
+        success: extra words for the ✅ line.
+    """
+
+    def __init__(self, name: str, reference: Callable | None, cases: Sequence[Case],
+                 mistakes: Sequence[Mistake] = (), arg_names: Sequence[str] = (),
+                 signature: str | None = None, output_names: Sequence[str] | None = None,
+                 rtol: float = 1e-5, atol: float = 1e-8, timeout: float = 3.0,
+                 allow_mutation: bool = False, mutation_atol: float = 0.0,
+                 warnings_fail: bool = True, verify: Callable | None = None,
+                 success: str = "", doc: str = ""):
+        if not cases:
+            raise ValueError(f"Checker {name!r} needs at least one case")
+        self.name, self.reference, self.cases = name, reference, list(cases)
+        self.mistakes, self.arg_names = list(mistakes), tuple(arg_names)
+        self.signature = signature or f"{name}({', '.join(arg_names)})"
+        self.output_names = tuple(output_names) if output_names else None
+        self.rtol, self.atol, self.timeout = rtol, atol, timeout
+        self.allow_mutation, self.mutation_atol = allow_mutation, mutation_atol
+        self.warnings_fail, self.verify, self.success = warnings_fail, verify, success
+        self.__doc__ = (f"Check your ``{self.signature}``: ``check.{name}({name})`` prints ✅ or "
+                        f"a ❌ with a hint; ``strict=True`` raises on failure.\n\n{doc}").strip()
+
+    def __repr__(self):
+        return f"<checker for {self.signature}: {len(self.cases)} cases, {len(self.mistakes)} hints>"
+
+    # The public entry point used in notebooks.
+    def __call__(self, fn, strict: bool = False) -> None:
+        """Check ``fn`` and display the verdict; with ``strict=True`` raise AssertionError on failure."""
+        result = self.run(fn)
+        show(result)
+        if strict and not result.passed:
+            raise AssertionError(f"{self.name}: the solution fails its check\n{result.text}")
+
+    def run(self, fn) -> Result:
+        """Check ``fn`` and return the :class:`Result` without displaying it."""
+        if not callable(fn):
+            return Result(self.name, "fail", f"❌ {self.name}: expected a function, got "
+                          f"{_type_name(fn)}",
+                          [("text", f"Pass the function itself: `check.{self.name}({self.name})` — "
+                            f"not the result of calling it, `check.{self.name}({self.name}(...))`.")])
+        for index, case in enumerate(self.cases):
+            outcome = self._run_case(fn, case)
+            if outcome.problem is None:
+                continue
+            if outcome.problem.kind == "not_attempted":
+                return Result(self.name, "not_attempted", f"✏️ {self.name}: {NOT_ATTEMPTED}",
+                              outcome=outcome, case_index=index, n_cases=len(self.cases))
+            return self._failure(outcome, index)
+        extra = f" {self.success}" if self.success else ""
+        return Result(self.name, "pass", f"✅ {self.name}: correct — all {len(self.cases)} test "
+                      f"cases pass.{extra}", n_cases=len(self.cases))
+
+    def expected_for(self, case: Case):
+        """The right answer for ``case`` (computed by the reference on a fresh copy)."""
+        if case.expected is not None:
+            return case.expected
+        if self.reference is None:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the reference must be quiet; if not, it is our bug
+            return self.reference(*_fresh(case.args), **_fresh(case.kwargs))
+
+    def _run_case(self, fn, case: Case) -> Outcome:
+        expected = self.expected_for(case)
+        pristine_args, pristine_kwargs = _fresh(case.args), _fresh(case.kwargs)
+        call_args, call_kwargs = _fresh(case.args), _fresh(case.kwargs)
+        sink = _CappedText()
+        with warnings.catch_warnings(record=True) as caught, redirect_stdout(sink), \
+                redirect_stderr(sink):
+            warnings.simplefilter("always")
+            got, error, timed_out = call_with_time_limit(fn, call_args, call_kwargs, self.timeout)
+        o = Outcome(case, pristine_args, pristine_kwargs, expected, got, error, timed_out,
+                    [str(w.message) for w in caught], sink.text(), sink.total)
+        if not self.allow_mutation:
+            names = self._names(len(case.args))
+            o.mutated = [names[i] for i, (a, b) in enumerate(zip(call_args, pristine_args))
+                         if not _same(a, b, self.mutation_atol)]
+            o.mutated += [k for k in case.kwargs
+                          if not _same(call_kwargs[k], pristine_kwargs[k], self.mutation_atol)]
+        o.problem = self._problem(o)
+        return o
+
+    def _problem(self, o: Outcome) -> Problem | None:
+        if o.timed_out:
+            return Problem("timeout", f"did not finish within {self.timeout:g} s — an infinite "
+                           "loop? (a `while` whose condition never changes, or a huge `range`)")
+        if o.error is not None:
+            if isinstance(o.error, NotImplementedError):
+                return Problem("not_attempted", NOT_ATTEMPTED)
+            where = _reader_line(o.error)
+            msg = f"your code raised {o.error_text}"
+            return Problem("error", msg + (f"\n  at {where}" if where else ""))
+        rtol = o.case.rtol if o.case.rtol is not None else self.rtol
+        atol = o.case.atol if o.case.atol is not None else self.atol
+        problem = _compare(o.got, o.expected, rtol, atol, self.output_names) \
+            if o.expected is not None else None
+        if problem is not None:
+            return problem
+        if self.verify is not None:
+            try:
+                message = self.verify(o)
+            except Exception as exc:  # e.g. garbage output the verifier cannot index
+                message = f"could not use your result ({type(exc).__name__}: {exc})"
+            if message:
+                return Problem("values", message, None, o.got, o.expected)
+        if o.mutated:
+            which = ", ".join(f"`{m}`" for m in o.mutated)
+            return Problem("mutated", f"right answer, but your function modified its input {which} "
+                           "in place, so the caller's array changed — e.g. `z -= ...` or "
+                           "`z[...] = ...` writes into the array you were given. Work on a copy "
+                           "(`z = z - ...` or `z = z.copy()`).")
+        if self.warnings_fail and o.warnings:
+            return Problem("warning", "right numbers, but NumPy warned: "
+                           f"\"{o.warnings[0]}\" — at extreme inputs this becomes inf or NaN.")
+        return None
+
+    def _names(self, n: int) -> list[str]:
+        names = list(self.arg_names[:n])
+        return names + [f"arg{i}" for i in range(len(names), n)]
+
+    def _failure(self, o: Outcome, index: int) -> Result:
+        case, problem = o.case, o.problem
+        label = f" — {case.label}" if case.label else ""
+        title = f"❌ {self.name}: test case {index + 1} of {len(self.cases)} failed{label}"
+        lines: list[tuple[str, str]] = [("text", f"called `{self.signature}` with:")]
+        for name, value in zip(self._names(len(o.args)), o.args):
+            lines.append(("value", f"{name} = {format_value(value)}"))
+        for name, value in o.kwargs.items():
+            lines.append(("value", f"{name} = {format_value(value)}"))
+        lines.append(("text", problem.message))
+        if problem.kind in ("values", "nonfinite", "shape", "type", "length", "none"):
+            shown_expected = problem.expected_part if problem.part else o.expected
+            shown_got = problem.got_part if problem.part else o.got
+            tag = f" {problem.part}" if problem.part else ""
+            if shown_expected is not None:
+                lines.append(("value", f"expected{tag}: {format_value(shown_expected)}"))
+            lines.append(("value", f"got{tag}:      {format_value(shown_got)}"))
+        if o.warnings and problem.kind != "warning":
+            lines.append(("text", f"NumPy warned: \"{o.warnings[0]}\""))
+        if o.printed_chars:
+            head = "\n".join(o.printed.splitlines()[:6])
+            lines.append(("text", f"your function printed {o.printed_chars:,} characters; "
+                          "the start:"))
+            lines.append(("value", "\n".join(line[:160] for line in head.splitlines())))
+        hint = next((m.hint for m in self.mistakes if m.matches(o, self.output_names)), None)
+        if hint is None and problem.kind == "error" and isinstance(o.error, TypeError) \
+                and _raised_at_call(o.error):
+            hint = (f"The checker calls `{self.signature}`; does your function accept these "
+                    "arguments in this order?")
+        if hint:
+            lines.append(("hint", hint))
+        return Result(self.name, "fail", title, lines, o, hint, index, len(self.cases))
+
+
+def _raised_at_call(exc: BaseException) -> bool:
+    """True if a TypeError came from the call itself (wrong signature), not from inside."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and os.path.abspath(frames[-1].filename).startswith(_HERE)

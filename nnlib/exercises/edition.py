@@ -1,0 +1,268 @@
+"""Instructor and student editions from one source, plus a helper that writes the exercise cells.
+
+The chapters ARE the instructor edition: every exercise has a ``{solution}`` dropdown and a
+hidden solution cell. The student edition is derived from them:
+
+* every code cell tagged ``solution`` is removed;
+* every ``{solution}`` directive block (and ``{solution-start}`` … ``{solution-end}``) is cut out
+  of markdown cells and ``.md`` pages; a markdown cell left empty is removed;
+* outputs are cleared; exercises, starters and check cells stay (the checks then print
+  "not attempted yet", so the notebooks still run end to end).
+
+Commands (run from the repository root)::
+
+    python scripts/student_edition.py student/                 # all chapters in _toc.yml
+    python scripts/student_edition.py student/ --force         # replace an existing folder
+    python scripts/student_edition.py student/ book/ch02_activations.ipynb   # chosen files
+    python scripts/student_edition.py student/ --html          # + build the student HTML
+    python -m nnlib.exercises.edition student/ ...             # the same thing
+
+The output folder is never overwritten without ``--force``. With the ``_toc.yml`` mode the
+folder is a complete book (``_config.yml`` gets ``sphinx.config.hide_solutions: true``, which
+makes sphinx-exercise drop any solution that slipped through), so ``--html`` simply runs
+``jupyter-book build <out>`` and the pages land in ``<out>/_build/html``.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["exercise_cells", "strip_solutions", "strip_markdown", "solution_leaks",
+           "toc_files", "write_student_edition", "main"]
+
+SOLUTION_TAG = "solution"
+_OPEN = re.compile(r"^\s*(?P<fence>`{3,}|:{3,})\s*\{(?P<name>solution(?:-start|-end)?)\}")
+
+
+# --------------------------------------------------------------------------- writing exercises
+def exercise_cells(label: str, title: str, statement: str, starter: str, check: str,
+                   solution: str, explanation: str = "") -> list:
+    """The five cells of one coded exercise, following the book's pattern.
+
+    Args:
+        label: ``"ex-ch02-softmax"`` (``ex-<chapter>-<name>``), used to pair the solution.
+        title: the exercise's title. statement: its markdown text.
+        starter: the stub the reader completes (it must ``raise NotImplementedError``).
+        check: the check call, e.g. ``"check.softmax(softmax)"``.
+        solution: the solution code (without the check; the strict check is appended).
+        explanation: markdown shown above the solution code in the dropdown.
+
+    Returns a list of nbformat cells: statement, starter, check, solution dropdown, hidden
+    solution cell (tags ``hide-cell`` + ``solution``, source collapsed in JupyterLab).
+    """
+    if "NotImplementedError" not in starter:
+        raise ValueError(f"{label}: the starter must `raise NotImplementedError` so the check "
+                         "cell reports 'not attempted yet'")
+    if "strict=True" in check:
+        raise ValueError(f"{label}: the reader's check cell must not use strict=True")
+    statement_md = f"```{{exercise}} {title}\n:label: {label}\n\n{statement.strip()}\n```"
+    body = (explanation.strip() + "\n\n" if explanation.strip() else "")
+    solution_md = (f"````{{solution}} {label}\n:class: dropdown\n\n{body}"
+                   f"```python\n{solution.strip()}\n```\n````")
+    strict_check = check.strip().rstrip(")") + ", strict=True)"
+    hidden = nbformat.v4.new_code_cell(f"{solution.strip()}\n\n{strict_check}")
+    hidden.metadata.update({"tags": ["hide-cell", SOLUTION_TAG],
+                            "jupyter": {"source_hidden": True}})
+    return [nbformat.v4.new_markdown_cell(statement_md),
+            nbformat.v4.new_code_cell(starter.strip()),
+            nbformat.v4.new_code_cell(check.strip()),
+            nbformat.v4.new_markdown_cell(solution_md),
+            hidden]
+
+
+# --------------------------------------------------------------------------- removing solutions
+def strip_markdown(text: str) -> str:
+    """Remove every ``{solution}`` directive block (and solution-start … solution-end)."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        m = _OPEN.match(lines[i])
+        if not m:
+            out.append(lines[i])
+            i += 1
+            continue
+        i = _skip_block(lines, i, m.group("fence"))
+        if m.group("name") == "solution-start":
+            # everything up to and including the {solution-end} block is solution
+            while i < len(lines):
+                m2 = _OPEN.match(lines[i])
+                i = _skip_block(lines, i, m2.group("fence")) if m2 else i + 1
+                if m2 and m2.group("name") == "solution-end":
+                    break
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
+
+
+def _skip_block(lines: list[str], start: int, fence: str) -> int:
+    """Index just after the fenced block opened at ``lines[start]``."""
+    char, n = fence[0], len(fence)
+    for j in range(start + 1, len(lines)):
+        stripped = lines[j].strip()
+        if stripped and set(stripped) == {char} and len(stripped) >= n:
+            return j + 1
+    return len(lines)  # unclosed: MyST runs it to the end of the cell
+
+
+def strip_solutions(nb):
+    """A copy of notebook ``nb`` without solutions, and with outputs cleared."""
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        if SOLUTION_TAG in cell.get("metadata", {}).get("tags", []):
+            continue
+        if cell.cell_type == "markdown":
+            cell.source = strip_markdown(cell.source)
+            if not cell.source.strip():
+                continue
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def solution_leaks(nb) -> list[str]:
+    """What still looks like a solution in ``nb`` (empty list: clean)."""
+    leaks = []
+    for index, cell in enumerate(nb.cells):
+        if SOLUTION_TAG in cell.get("metadata", {}).get("tags", []):
+            leaks.append(f"cell {index}: tagged '{SOLUTION_TAG}'")
+        if re.search(r"\{solution(-start|-end)?\}", cell.source):
+            leaks.append(f"cell {index}: contains a {{solution}} directive")
+        if cell.cell_type == "code" and "strict=True" in cell.source:
+            leaks.append(f"cell {index}: a strict check (solution cells only)")
+    return leaks
+
+
+# --------------------------------------------------------------------------- the edition
+def toc_files(root: Path) -> list[Path]:
+    """The source files (``.ipynb`` or ``.md``) listed in ``root/_toc.yml``, in order."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    names: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if isinstance(node.get(key), str):
+                    names.append(node[key])
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    found = []
+    for name in names:
+        path = root / name
+        candidates = [path] if path.suffix in (".ipynb", ".md") else \
+            [path.with_suffix(".ipynb"), path.with_suffix(".md")]
+        found += [c for c in candidates if c.exists()][:1]
+    return found
+
+
+def _student_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if src.suffix == ".ipynb":
+        nb = strip_solutions(nbformat.read(src, as_version=4))
+        leaks = solution_leaks(nb)
+        if leaks:
+            raise SystemExit(f"{src}: solution text survived stripping: {leaks}")
+        nbformat.write(nb, dst)
+    else:
+        dst.write_text(strip_markdown(src.read_text(encoding="utf-8")) + "\n", encoding="utf-8")
+
+
+def _hide_solutions_config(src: Path, dst: Path) -> None:
+    import yaml
+
+    config = yaml.safe_load(src.read_text(encoding="utf-8")) if src.exists() else {}
+    config = config or {}
+    config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+    config["title"] = f"{config.get('title', 'Book')} (student edition)"
+    dst.write_text("# Generated by nnlib.exercises.edition: do not edit.\n"
+                   + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def write_student_edition(out: Path, root: Path = Path("."), files: list[Path] | None = None,
+                          force: bool = False) -> list[Path]:
+    """Write the student edition into ``out``; return the files written.
+
+    With ``files`` None, every file in ``root/_toc.yml`` is converted, the rest of the book's
+    folders (images, assets, bibliography) are copied, and ``_config.yml`` is copied with
+    ``hide_solutions: true``: ``out`` is a buildable book. With ``files``, only those are
+    converted, written flat into ``out``.
+    """
+    out, root = Path(out), Path(root)
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise FileExistsError(f"{out} already exists and is not empty; choose another folder "
+                                  "or pass --force to replace it")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if files is not None:
+        for src in map(Path, files):
+            dst = out / src.name
+            _student_copy(src, dst)
+            written.append(dst)
+        return written
+    sources = toc_files(root)
+    ignore = shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__", "*.pyc")
+    for folder in sorted({src.parent.resolve() for src in sources} - {root.resolve()}):
+        shutil.copytree(folder, out / folder.relative_to(root.resolve()), ignore=ignore,
+                        dirs_exist_ok=True)
+    for extra in ("_toc.yml", "references.bib", "logo.png"):
+        if (root / extra).exists():
+            shutil.copy2(root / extra, out / extra)
+    _hide_solutions_config(root / "_config.yml", out / "_config.yml")
+    for src in sources:
+        dst = out / src.resolve().relative_to(root.resolve())
+        _student_copy(src, dst)
+        written.append(dst)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="student_edition",
+        description="Write the student edition of the book: notebooks without solutions.")
+    parser.add_argument("out", type=Path, help="output folder (must not exist, or use --force)")
+    parser.add_argument("files", nargs="*", type=Path,
+                        help="notebooks/pages to convert (default: everything in _toc.yml)")
+    parser.add_argument("--root", type=Path, default=Path("."),
+                        help="the book's root folder, holding _config.yml and _toc.yml")
+    parser.add_argument("--force", action="store_true", help="replace an existing output folder")
+    parser.add_argument("--html", action="store_true",
+                        help="then build the student HTML (jupyter-book build OUT)")
+    args = parser.parse_args(argv)
+    try:
+        written = write_student_edition(args.out, args.root, args.files or None, args.force)
+    except FileExistsError as exc:
+        print(f"student_edition: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(written)} student file(s) to {args.out}")
+    if args.html:
+        if args.files:
+            print("student_edition: --html needs the full book (omit the file list)", file=sys.stderr)
+            return 2
+        exe = shutil.which("jupyter-book")
+        if exe is None:
+            print("student_edition: jupyter-book is not installed", file=sys.stderr)
+            return 2
+        command = [exe, "build", str(args.out)]
+        print("running:", " ".join(command))
+        return subprocess.call(command)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
