@@ -165,3 +165,150 @@ def test_activation_hyperparameters_validated():
     relu(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"ReLU\(\)\.backward: expected grad_out \(2, 3\), got \(3, 2\)"):
         relu.backward(np.ones((3, 2)))
+
+
+# --- Dropout --------------------------------------------------------------------------
+
+from nnlib.layers.base import Layer  # noqa: E402
+from nnlib.layers.dropout import Dropout  # noqa: E402
+from nnlib.layers.embedding import Embedding  # noqa: E402
+from nnlib.layers.residual import Residual  # noqa: E402
+
+
+@pytest.mark.parametrize("p", [1, 1.0, -0.1, 1.5, "0.5", None])
+def test_dropout_rejects_invalid_p(p):
+    with pytest.raises(ValueError, match=r"Dropout: p must be a probability in \[0, 1\)"):
+        Dropout(p)
+
+
+def test_dropout_train_statistics_and_scaling():
+    x = np.ones((200, 500))
+    d = Dropout(0.3, rng=1)
+    y = d(x)
+    assert np.mean(y == 0) == pytest.approx(0.3, abs=0.01)
+    np.testing.assert_allclose(y[y != 0], 1 / 0.7)                 # inverted: survivors scaled up
+    assert y.mean() == pytest.approx(1.0, abs=0.01)                 # so the expectation is kept
+    g = _x(200, 500)
+    np.testing.assert_allclose(d.backward(g), g * (y != 0) / 0.7, rtol=1e-15)   # same mask
+
+
+def test_dropout_eval_is_identity_and_p0_is_identity():
+    x = _x(4, 5)
+    d = Dropout(0.5).eval()
+    np.testing.assert_array_equal(d(x), x)
+    np.testing.assert_array_equal(d.backward(x), x)
+    np.testing.assert_array_equal(Dropout(0.0)(x), x)
+
+
+def test_dropout_masks_reproducible_and_dtype_kept():
+    x = _x(6, 7).astype(np.float32)
+    a, b = Dropout(0.5, rng=3)(x), Dropout(0.5, rng=3)(x)
+    np.testing.assert_array_equal(a, b)
+    assert a.dtype == np.float32
+    d = Dropout(0.5, rng=3)
+    assert not np.array_equal(d(x), d(x))                            # a new mask every call
+
+
+def test_dropout_gradcheck_with_fixed_mask():
+    # check_layer runs every evaluation on a fresh copy of the layer, so the seeded rng
+    # draws the same mask each time
+    result = check_layer(Dropout(0.4, rng=5), _x(5, 6), verbose=False)
+    assert result.max_error < 1e-6
+
+
+def test_dropout_survivor_scale_matches_torch(torch):
+    x = np.abs(_x(50, 40)) + 0.1
+    yt = torch.nn.functional.dropout(torch.tensor(x), p=0.25, training=True).numpy()
+    y = Dropout(0.25)(x)
+    np.testing.assert_allclose(yt[yt != 0] / x[yt != 0], 1 / 0.75)
+    np.testing.assert_allclose(y[y != 0] / x[y != 0], 1 / 0.75)
+
+
+# --- Embedding ------------------------------------------------------------------------
+
+def test_embedding_lookup_shapes_and_gradcheck():
+    emb = Embedding(7, 3)
+    ids = np.array([[0, 6, 2, 2], [1, 1, 1, 5]])
+    y = emb(ids)
+    assert y.shape == (2, 4, 3) and y.dtype == np.float32
+    np.testing.assert_array_equal(y[1, 3], emb.W.data[5])
+    result = check_layer(Embedding(7, 3), ids, verbose=False)
+    assert set(result.errors) == {"W"} and result.max_error < 1e-6
+
+
+def test_embedding_repeated_ids_accumulate_and_backward_returns_none():
+    emb = Embedding(4, 2, dtype=np.float64)
+    emb(np.array([[1, 1, 1]]))
+    g = np.array([[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]])
+    assert emb.backward(g) is None
+    np.testing.assert_array_equal(emb.W.grad, [[0, 0], [9, 12], [0, 0], [0, 0]])
+
+
+def test_embedding_matches_torch(torch):
+    emb = Embedding(10, 4, dtype=np.float64, rng=2)
+    ref = torch.nn.Embedding(10, 4)
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(emb.W.data))
+    ids = np.random.default_rng(0).integers(0, 10, size=(3, 6))
+    g = _x(3, 6, 4, seed=1)
+    yt = ref(torch.tensor(ids))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_array_equal(emb(ids), yt.detach().numpy())
+    emb.backward(g)
+    np.testing.assert_allclose(emb.W.grad, ref.weight.grad.numpy(), rtol=1e-13)
+
+
+def test_embedding_bad_input():
+    emb = Embedding(5, 2)
+    with pytest.raises(ValueError, match=r"^Embedding\(5, 2\): expected input of integer ids \(N, T\), got \(2, 2\)$"):
+        emb(np.array([[0.0, 1.0], [2.0, 3.0]]))
+    with pytest.raises(ValueError, match=r"ids must be in \[0, 4\], got values from 0 to 5"):
+        emb(np.array([[0, 5]]))
+    with pytest.raises(ValueError, match="num_embeddings and dim must be >= 1"):
+        Embedding(0, 3)
+
+
+# --- Residual -------------------------------------------------------------------------
+
+class DenseTanh(Layer):
+    """A two-layer block, to show Residual works with nested layers."""
+
+    def __init__(self, d):
+        self.dense, self.act = Dense(d, d, init="xavier", rng=4), Tanh()
+
+    def forward(self, x):
+        return self.act(self.dense(x))
+
+    def backward(self, grad_out):
+        return self.dense.backward(self.act.backward(grad_out))
+
+
+def test_residual_gradcheck_and_parameters():
+    res = Residual(DenseTanh(4))
+    assert [p.name for p in res.parameters()] == ["W", "b"]
+    assert check_layer(res, _x(5, 4), verbose=False).max_error < 1e-6
+
+
+def test_residual_adds_identity_and_matches_torch(torch):
+    res = Residual(Dense(3, 3, dtype=np.float64, rng=1))
+    lin = torch.nn.Linear(3, 3)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor(res.block.W.data.T))
+        lin.bias.zero_()
+    x, g = _x(4, 3), _x(4, 3, seed=2)
+    y_t, dx_t = _torch_grads(torch, lambda t: t + lin(t), x, g)
+    np.testing.assert_allclose(res(x), y_t, rtol=1e-12)
+    np.testing.assert_allclose(res.backward(g), dx_t, rtol=1e-12)
+    np.testing.assert_allclose(res.block.W.grad, lin.weight.grad.numpy().T, rtol=1e-12)
+
+
+def test_residual_propagates_mode_and_rejects_shape_changes():
+    res = Residual(Dropout(0.5))
+    res.eval()
+    assert res.block.training is False
+    x = _x(2, 3)
+    np.testing.assert_array_equal(res(x), 2 * x)
+    with pytest.raises(ValueError, match=r"block must keep the input's shape.*maps \(2, 3\) to \(2, 4\)"):
+        Residual(Dense(3, 4))(x)
+    with pytest.raises(ValueError, match="Residual: block must be a Layer"):
+        Residual(np.tanh)

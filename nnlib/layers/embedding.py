@@ -1,0 +1,63 @@
+"""Embedding: a lookup table from integer ids (characters, words) to learned vectors."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..init import as_rng
+from .base import Layer, Parameter, check_input
+
+
+class Embedding(Layer):
+    """Row ``i`` of the table W is the vector for token ``i``.
+
+    Args:
+        num_embeddings: V, the vocabulary size (ids run from 0 to V − 1).
+        dim: the length of each vector.
+        rng: int seed or ``np.random.Generator`` for W ~ N(0, 1) (PyTorch's default);
+            None means seed 0.
+        dtype: dtype of W.
+
+    Shapes: ids (N, T) integers -> (N, T, dim); any integer shape (...) -> (..., dim).
+    W: (V, dim).
+
+    Mathematically it equals one-hot(ids) @ W, a Dense layer without bias, but indexing
+    is far cheaper than building the one-hot matrix.
+
+    Backward: the input is integers, which have no gradient, so ``backward`` returns
+    **None**; a model must put Embedding first. dL/dW adds each position's gradient to
+    the row it read (with ``np.add.at``, so a token that appears twice gets both).
+    """
+
+    def __init__(self, num_embeddings: int, dim: int, rng=None, dtype=np.float32):
+        if int(num_embeddings) < 1 or int(dim) < 1:
+            raise ValueError(f"Embedding: num_embeddings and dim must be >= 1, "
+                             f"got {num_embeddings} and {dim}")
+        self.num_embeddings, self.dim = int(num_embeddings), int(dim)
+        W = as_rng(rng).normal(size=(self.num_embeddings, self.dim)).astype(dtype)
+        self.W = Parameter(W, "W")
+        self.ids = None
+
+    def forward(self, ids):
+        """ids: (N, T) integers in [0, V) -> (N, T, dim)."""
+        ids = np.asarray(ids)
+        check_input(repr(self), ids, "of integer ids (N, T)",
+                    np.issubdtype(ids.dtype, np.integer))
+        V = self.num_embeddings
+        if ids.size and (ids.min() < 0 or ids.max() >= V):
+            raise ValueError(f"{self!r}: ids must be in [0, {V - 1}], "
+                             f"got values from {ids.min()} to {ids.max()}")
+        self.ids = ids
+        return self.W.data[ids]
+
+    def backward(self, grad_out):
+        """grad_out: (N, T, dim) -> None (integer input); sets dL/dW (V, dim)."""
+        if self.ids is None:
+            raise RuntimeError(f"{self!r}: backward() called before forward()")
+        grad = np.zeros_like(self.W.data)
+        # grad[ids] += grad_out would lose repeats: fancy-index assignment writes each row once
+        np.add.at(grad, self.ids.ravel(), np.reshape(grad_out, (-1, self.dim)))
+        self.W.grad = grad
+        return None
+
+    def __repr__(self):
+        return f"Embedding({self.num_embeddings}, {self.dim})"
