@@ -42,9 +42,10 @@ from .controls import Dropdown, Slider, frame_key, grid_values, index_of, n_comb
 from .figure import InteractiveFigure, interactive_figure
 from .frames import DPI, MAX_BYTES, MAX_FRAMES, FigureRenderer, Frames, render_frames
 from .html import static_html
+from .playground import Playground, PlaygroundGrid, playground, static_playground
 
 __all__ = [
     "interactive_figure", "InteractiveFigure", "Slider", "Dropdown", "grid_values", "frame_key",
     "index_of", "n_combinations", "render_frames", "Frames", "FigureRenderer", "static_html",
-    "DPI", "MAX_FRAMES", "MAX_BYTES",
+    "DPI", "MAX_FRAMES", "MAX_BYTES", "playground", "Playground", "PlaygroundGrid", "static_playground",
 ]
