@@ -193,6 +193,8 @@ def _ce_targets(logits, y):
     y = np.asarray(y)
     if logits.ndim < 2:
         raise ValueError(f"cross_entropy: logits must be (N, K), got {logits.shape}")
+    if logits.size == 0:
+        raise ValueError(f"cross_entropy: got empty logits {logits.shape}; the mean of nothing is undefined")
     K = logits.shape[-1]
     if y.shape == logits.shape:                      # one-hot or soft targets
         return logits, y.astype(logits.dtype, copy=False)

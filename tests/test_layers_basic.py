@@ -260,7 +260,7 @@ def test_embedding_matches_torch(torch):
 
 def test_embedding_bad_input():
     emb = Embedding(5, 2)
-    with pytest.raises(ValueError, match=r"^Embedding\(5, 2\): expected input of integer ids \(N, T\), got \(2, 2\)$"):
+    with pytest.raises(ValueError, match=r"^Embedding\(5, 2\): expected integer ids \(N, T\), got float64 values of shape \(2, 2\); convert with ids.astype\(int\)$"):
         emb(np.array([[0.0, 1.0], [2.0, 3.0]]))
     with pytest.raises(ValueError, match=r"ids must be in \[0, 4\], got values from 0 to 5"):
         emb(np.array([[0, 5]]))
@@ -312,3 +312,53 @@ def test_residual_propagates_mode_and_rejects_shape_changes():
         Residual(Dense(3, 4))(x)
     with pytest.raises(ValueError, match="Residual: block must be a Layer"):
         Residual(np.tanh)
+
+
+def test_dense_can_skip_the_input_gradient():
+    layer = Dense(4, 3)
+    x, g = _x(5, 4), _x(5, 3, seed=1)
+    layer(x)
+    dx = layer.backward(g)
+    W_grad = layer.W.grad.copy()
+    layer.needs_input_grad = False                  # first layer: dL/d(data) is never used
+    layer(x)
+    assert layer.backward(g) is None
+    np.testing.assert_array_equal(layer.W.grad, W_grad)   # parameter gradients unchanged
+    assert dx.shape == (5, 4)
+
+
+# --- properties -----------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+PROPS = settings(max_examples=30, deadline=None,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@PROPS
+@given(n=st.integers(1, 8), d_in=st.integers(1, 6), d_out=st.integers(1, 6),
+       dtype=st.sampled_from([np.float32, np.float64]), scale=st.sampled_from([1.0, 1e4]))
+def test_dense_shapes_and_finiteness(n, d_in, d_out, dtype, scale):
+    layer = Dense(d_in, d_out, dtype=dtype)
+    x = (np.random.default_rng(n).uniform(-1, 1, size=(n, d_in)) * scale).astype(dtype)
+    y = layer(x)
+    assert y.shape == (n, d_out) and y.dtype == dtype and np.all(np.isfinite(y))
+    dx = layer.backward(np.ones_like(y))
+    assert dx.shape == x.shape and layer.W.grad.shape == (d_in, d_out) and layer.b.grad.shape == (d_out,)
+
+
+@PROPS
+@given(x=hnp.arrays(st.sampled_from([np.float32, np.float64]),
+                    hnp.array_shapes(min_dims=2, max_dims=4, min_side=2, max_side=5),
+                    elements=st.floats(-1e4, 1e4, width=32)))
+def test_parameter_free_layers_keep_shape_and_stay_finite(x):
+    for layer in (Sigmoid(), Tanh(), ReLU(), LeakyReLU(), ELU(), GELU(), Softmax(), LogSoftmax(),
+                  Dropout(0.5), Residual(Tanh())):
+        y = layer(x)
+        dx = layer.backward(np.ones_like(y))
+        assert y.shape == x.shape == dx.shape, repr(layer)
+        assert np.all(np.isfinite(y)) and np.all(np.isfinite(dx)), repr(layer)
+    flat = Flatten()(x)
+    assert flat.shape == (x.shape[0], x[0].size)

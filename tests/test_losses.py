@@ -203,6 +203,10 @@ def test_cross_entropy_rejects_bad_labels():
         L.cross_entropy(np.zeros((2, 3)), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"logits must be \(N, K\)"):
         L.cross_entropy(np.zeros(3), np.array([0]))
+    with pytest.raises(ValueError, match=r"empty logits \(0, 3\)"):
+        L.cross_entropy(np.zeros((0, 3)), np.zeros(0, dtype=int))
+    with pytest.raises(ValueError, match="mse: got empty arrays"):
+        L.mse(np.zeros(0), np.zeros(0))
 
 
 def test_regression_losses_refuse_to_broadcast():

@@ -23,6 +23,11 @@ class Dense(Layer):
 
     Shapes: x (N, D_in) -> Z (N, D_out); W (D_in, D_out); b (D_out,).
     (PyTorch's ``nn.Linear`` stores the transpose, ``weight: (D_out, D_in)``.)
+
+    Attribute ``needs_input_grad`` (default True): set it to False on a network's first
+    layer, whose input is the data, and ``backward`` skips dL/dx and returns None. That
+    product costs as much as the forward pass; PyTorch skips it too, because the data
+    tensor does not ``requires_grad``.
     """
 
     def __init__(self, in_features: int, out_features: int, init="he", bias: bool = True,
@@ -40,6 +45,7 @@ class Dense(Layer):
         shape = (self.in_features, self.out_features)
         self.W = Parameter(init_fn(shape, rng=rng, dtype=dtype), "W")
         self.b = Parameter(np.zeros(self.out_features, dtype=dtype), "b") if bias else None
+        self.needs_input_grad = True
         self.x = None
 
     def forward(self, x):
@@ -54,7 +60,7 @@ class Dense(Layer):
         return z
 
     def backward(self, grad_out):
-        """grad_out: dL/dZ (N, D_out) -> dL/dx (N, D_in).
+        """grad_out: dL/dZ (N, D_out) -> dL/dx (N, D_in), or None if not ``needs_input_grad``.
 
         From Z = x W + b:  dL/dW = xᵀ · dZ,  dL/db = Σ_n dZ[n],  dL/dx = dZ · Wᵀ.
         (Each is the only product whose shapes line up -- a handy way to remember them.)
@@ -67,6 +73,8 @@ class Dense(Layer):
         self.W.grad = self.x.T @ grad_out
         if self.b is not None:
             self.b.grad = grad_out.sum(axis=0)
+        if not self.needs_input_grad:
+            return None
         return grad_out @ self.W.data.T
 
     def __repr__(self):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..init import as_rng
-from .base import Layer, Parameter, check_input
+from .base import Layer, Parameter
 
 
 class Embedding(Layer):
@@ -40,8 +40,9 @@ class Embedding(Layer):
     def forward(self, ids):
         """ids: (N, T) integers in [0, V) -> (N, T, dim)."""
         ids = np.asarray(ids)
-        check_input(repr(self), ids, "of integer ids (N, T)",
-                    np.issubdtype(ids.dtype, np.integer))
+        if not np.issubdtype(ids.dtype, np.integer):
+            raise ValueError(f"{self!r}: expected integer ids (N, T), got {ids.dtype} values of "
+                             f"shape {ids.shape}; convert with ids.astype(int)")
         V = self.num_embeddings
         if ids.size and (ids.min() < 0 or ids.max() >= V):
             raise ValueError(f"{self!r}: ids must be in [0, {V - 1}], "
