@@ -1,2 +1,28 @@
-"""Layers: each one a forward pass, a backward pass and its parameters (see base.py)."""
+"""Layers: each one a forward pass, a backward pass and its parameters (see ``base.py``).
+
+Where each layer lives:
+
+    base.py        Layer, Parameter — the contract
+    dense.py       Dense, Flatten
+    activation.py  Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, Softmax, LogSoftmax
+    dropout.py     Dropout
+    norm.py        BatchNorm, LayerNorm
+    embedding.py   Embedding
+    residual.py    Residual
+    conv.py        Conv2D, MaxPool2D, AvgPool2D
+"""
+from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer, Parameter
+from .conv import AvgPool2D, Conv2D, MaxPool2D
+from .dense import Dense, Flatten
+from .dropout import Dropout
+from .embedding import Embedding
+from .norm import BatchNorm, LayerNorm
+from .residual import Residual
+
+__all__ = [
+    "Layer", "Parameter", "Dense", "Flatten",
+    "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "Softmax", "LogSoftmax",
+    "Dropout", "BatchNorm", "LayerNorm", "Embedding", "Residual",
+    "Conv2D", "MaxPool2D", "AvgPool2D",
+]
