@@ -1,0 +1,333 @@
+"""The built HTML book, checked page by page in a real browser with the network cut off.
+
+The session builds the book strictly (``jupyter-book build -W -n --keep-going --all .``; the test
+fails if the build does), serves ``_build/html`` on a free localhost port and opens every page of
+``_toc.yml`` in headless Chromium (Debian's ``chromium``; Playwright cannot download browsers
+here). Every request that would leave localhost is aborted and recorded. Each page must then show:
+
+* no request to anywhere but localhost, and no local request that failed (404, ...);
+* no JavaScript error (``console.error`` or an uncaught exception);
+* every math element typeset by MathJax (an ``mjx-container`` inside each ``.math``, no TeX error);
+* every embedded ipywidget rendered (a widget view in front of each widget-view script);
+* every interactive figure (``nnlib.interactive``) alive: moving each control with the keyboard
+  changes the displayed frame and the shown value;
+* every exercise solution and every hidden cell collapsed.
+
+A full-page screenshot of each page is written to ``_build/screenshots/`` (in slices of one
+screen, so they stay readable): look at them.
+
+Environment:
+    BOOK_SKIP_BUILD=1  use the existing ``_build/html`` (you just built it) instead of rebuilding.
+    CI=true            a missing browser or Playwright is a failure, not a skip.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from sphinx_external_toc.parsing import parse_toc_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PAGES = list(parse_toc_yaml(ROOT / "_toc.yml"))  # docnames, e.g. "book/intro"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+VIEWPORT = {"width": 1280, "height": 1000}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _unavailable(reason: str):
+    """Fail under CI (the browser test must run there), skip with the reason elsewhere."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: the browser test must run)")
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------- session fixtures
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        _unavailable("Debian's chromium is not installed: apt-get install chromium")
+    return path
+
+
+@pytest.fixture(scope="session")
+def built_book(chromium_path) -> Path:
+    """_build/html, freshly built strictly (or the existing one if BOOK_SKIP_BUILD=1).
+
+    ``--all`` re-reads every page: an incremental build would not repeat the warning of a page
+    that did not change since a failed build, and would then pass.
+    """
+    if os.environ.get("BOOK_SKIP_BUILD") == "1":
+        if not (HTML / "index.html").exists():
+            pytest.fail(f"BOOK_SKIP_BUILD=1 but {HTML / 'index.html'} does not exist: build the book first")
+        return HTML
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+           "build", "-W", "-n", "--keep-going", "--all", str(ROOT)]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        log = result.stdout + result.stderr
+        problems = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
+        pytest.fail("the strict book build failed:\n" + "\n".join(problems[:40]) + "\n...\n" + log[-3000:])
+    return HTML
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # one line per request would drown pytest's output
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(built_book):
+    """Serve the built book on a free localhost port; yield its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(built_book))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed: pip install playwright")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+# --------------------------------------------------------------------------- one visit per page
+
+@dataclass
+class PageReport:
+    """Everything observed while loading one page and exercising its controls."""
+    docname: str
+    blocked: list[str] = field(default_factory=list)        # requests that tried to leave localhost
+    failed: list[str] = field(default_factory=list)         # local requests that failed (404, ...)
+    errors: list[str] = field(default_factory=list)         # console errors and uncaught exceptions
+    math_total: int = 0
+    math_untypeset: list[str] = field(default_factory=list)
+    math_tex_errors: list[str] = field(default_factory=list)
+    widget_views: int = 0
+    widgets_missing: list[str] = field(default_factory=list)
+    figure_controls: list[dict] = field(default_factory=list)
+    open_solutions: list[str] = field(default_factory=list)
+    open_hidden_cells: list[str] = field(default_factory=list)
+
+
+# Runs in the page: which widget-view scripts have no rendered view in front of them?
+_WIDGETS_MISSING = """() => Array.from(
+    document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
+  .filter(s => { const v = s.previousElementSibling;
+                 return !(v && v.classList.contains('widget-subarea')
+                          && v.querySelector('.jupyter-widgets')
+                          && v.getBoundingClientRect().height > 0); })
+  .map(s => s.textContent.trim().slice(0, 120))"""
+
+_MATH = """() => {
+  const all = Array.from(document.querySelectorAll('span.math, div.math'));
+  return {
+    total: all.length,
+    untypeset: all.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 80)),
+    tex_errors: Array.from(document.querySelectorAll('mjx-merror'))
+      .map(e => (e.closest('.math') || e).textContent.slice(0, 80)),
+  };
+}"""
+
+
+def _wait_quietly(page, script: str, timeout_ms: int) -> None:
+    """Wait until ``script`` is truthy; on timeout just return (the checks report what is missing)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        page.wait_for_function(script, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        pass
+
+
+def _frame(root) -> str:
+    return root.eval_on_selector("img", "img => img.src")
+
+
+def _exercise_figure_controls(page, report: PageReport) -> None:
+    """For each control of each interactive figure: press a key, see whether the frame changes.
+
+    A slider moves right (left if it starts at its end); a dropdown moves down (up if on the last
+    option). Neighbouring values may legitimately draw the same picture, so keep stepping in that
+    direction until the frame changes or the control's range is exhausted.
+    """
+    figures = page.query_selector_all(".nnlib-interactive")
+    for f, root in enumerate(figures):
+        controls = root.query_selector_all("input[type=range], select")
+        if not controls:
+            report.figure_controls.append({"figure": f, "control": None, "changed": False,
+                                           "value_changed": False, "why": "no controls"})
+        for control in controls:
+            cid = control.get_attribute("id") or "?"
+            is_select = control.evaluate("el => el.tagName") == "SELECT"
+            position, last = control.evaluate(
+                "el => el.tagName === 'SELECT' ? [el.selectedIndex, el.options.length - 1]"
+                " : [Number(el.value), Number(el.max)]")
+            forward = position < last
+            key = ("ArrowDown" if forward else "ArrowUp") if is_select else (
+                "ArrowRight" if forward else "ArrowLeft")
+            steps = (last - position) if forward else position
+            value_el = root.query_selector(f"output[for='{cid}']") if cid != "?" else None
+            before_frame = _frame(root)
+            before_value = value_el.text_content() if value_el else None
+            control.scroll_into_view_if_needed()
+            control.focus()
+            changed = value_changed = False
+            for _ in range(max(steps, 1)):
+                control.press(key)
+                if value_el is not None and value_el.text_content() != before_value:
+                    value_changed = True
+                if _frame(root) != before_frame:
+                    changed = True
+                    break
+            report.figure_controls.append({"figure": f, "control": cid, "changed": changed,
+                                           "value_changed": value_changed or value_el is None,
+                                           "why": f"{steps} x {key}"})
+
+
+def _screenshot_slices(page, docname: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    stem = docname.replace("/", "_")
+    for old in SHOTS.glob(f"{stem}_*.png"):
+        old.unlink()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    step = VIEWPORT["height"] * 2
+    for k, top in enumerate(range(0, height, step)):
+        page.screenshot(path=str(SHOTS / f"{stem}_{k:02d}.png"), full_page=True,
+                        clip={"x": 0, "y": top, "width": VIEWPORT["width"], "height": min(step, height - top)})
+
+
+def visit(browser, base_url: str, docname: str) -> PageReport:
+    report = PageReport(docname)
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+
+    def route(r):
+        if urlparse(r.request.url).hostname in LOCAL_HOSTS or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            report.blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: report.errors.append(f"console.error: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: report.errors.append(f"uncaught: {e}"))
+    page.on("response", lambda r: report.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("requestfailed", lambda r: report.failed.append(f"{r.failure} {r.url}")
+            if urlparse(r.url).hostname in LOCAL_HOSTS else None)
+    try:
+        page.goto(base_url + docname + ".html", wait_until="load")
+        # Widgets render on the load event; MathJax then typesets (labels too): wait for both.
+        _wait_quietly(page, f"() => ({_WIDGETS_MISSING})().length === 0", 20_000)
+        if page.evaluate("() => !!document.querySelector('.math')"):
+            _wait_quietly(page, "() => window.MathJax && MathJax.startup && MathJax.startup.promise", 20_000)
+            page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => 1) : 0")
+        page.wait_for_timeout(300)  # let late console errors arrive
+
+        math = page.evaluate(_MATH)
+        report.math_total = math["total"]
+        report.math_untypeset = math["untypeset"]
+        report.math_tex_errors = math["tex_errors"]
+        report.widget_views = page.eval_on_selector_all(
+            'script[type="application/vnd.jupyter.widget-view+json"]', "els => els.length")
+        report.widgets_missing = page.evaluate(_WIDGETS_MISSING)
+
+        # Collapsed = the content under the title is not visible (togglebutton / <details>).
+        for sol in page.query_selector_all("div.solution"):
+            body = [el for el in sol.query_selector_all(":scope > *:not(.admonition-title)") if el.is_visible()]
+            if body:
+                report.open_solutions.append(sol.get_attribute("id") or sol.text_content()[:60])
+        report.open_hidden_cells = page.eval_on_selector_all(
+            "details.hide", "els => els.filter(d => d.open).map(d => d.textContent.trim().slice(0, 60))")
+
+        _screenshot_slices(page, docname)
+        _exercise_figure_controls(page, report)
+        page.wait_for_timeout(200)
+    finally:
+        context.close()
+    return report
+
+
+@pytest.fixture(scope="module")
+def reports(browser, server):
+    """docname -> PageReport, each page visited once however many tests read it."""
+    cache: dict[str, PageReport] = {}
+
+    def get(docname: str) -> PageReport:
+        if docname not in cache:
+            cache[docname] = visit(browser, server, docname)
+        return cache[docname]
+    return get
+
+
+# --------------------------------------------------------------------------- the checks
+
+def test_every_toc_page_was_built(built_book):
+    missing = [d for d in PAGES if not (built_book / f"{d}.html").exists()]
+    assert not missing, f"pages listed in _toc.yml but not built: {missing}"
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_nothing_loaded_from_the_internet(reports, docname):
+    r = reports(docname)
+    assert not r.blocked, f"{docname}: requests that tried to leave localhost: {r.blocked}"
+    assert not r.failed, f"{docname}: local requests that failed: {r.failed}"
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_no_javascript_errors(reports, docname):
+    r = reports(docname)
+    assert not r.errors, f"{docname}: JavaScript errors:\n" + "\n".join(r.errors)
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_math_is_typeset(reports, docname):
+    r = reports(docname)
+    assert not r.math_untypeset, (f"{docname}: {len(r.math_untypeset)} of {r.math_total} math elements "
+                                  f"not typeset by MathJax, e.g. {r.math_untypeset[:3]}")
+    assert not r.math_tex_errors, f"{docname}: TeX errors in math: {r.math_tex_errors[:5]}"
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_widgets_are_rendered(reports, docname):
+    r = reports(docname)
+    assert not r.widgets_missing, (f"{docname}: {len(r.widgets_missing)} of {r.widget_views} embedded "
+                                   f"widgets did not render: {r.widgets_missing[:3]}")
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_interactive_figures_respond_to_the_keyboard(reports, docname):
+    r = reports(docname)
+    dead = [c for c in r.figure_controls if not (c["changed"] and c["value_changed"])]
+    assert not dead, (f"{docname}: interactive-figure controls that did not change the figure "
+                      f"(or the shown value) when moved with the keyboard: {dead}")
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_solutions_and_hidden_cells_start_collapsed(reports, docname):
+    r = reports(docname)
+    assert not r.open_solutions, f"{docname}: solutions visible before the reader asks: {r.open_solutions}"
+    assert not r.open_hidden_cells, f"{docname}: hidden cells shown expanded: {r.open_hidden_cells}"
