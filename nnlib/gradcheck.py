@@ -73,6 +73,7 @@ class GradCheckResult:
     errors: dict = field(default_factory=dict)
     shapes: dict = field(default_factory=dict)
     tol: float = 1e-6
+    notes: list = field(default_factory=list)
 
     @property
     def max_error(self) -> float:
@@ -92,6 +93,9 @@ class GradCheckResult:
         for key, err in self.errors.items():
             mark = "✅" if err < self.tol else "❌"
             lines.append(f"  {key:<14}{str(self.shapes[key]):<16}{err:>15.2e}  {mark}")
+        lines.extend(f"  note: {note}" for note in self.notes)
+        lines.append("  (relative error = ‖analytic − numerical‖ / (‖analytic‖ + ‖numerical‖); "
+                     "a correct backward gives ~1e-9 or less, a bug usually 1e-3 or more)")
         if self.passed:
             lines.append("  → backward agrees with finite differences.")
         else:
@@ -138,7 +142,11 @@ def check_layer(layer, x, seed: int = 0, h: float = 1e-5, tol: float = 1e-6,
         return float(np.sum(copy.deepcopy(template).forward(x) * g))
 
     result = GradCheckResult(name=repr(layer), tol=tol)
-    if not integer_input:
+    if integer_input:
+        result.notes.append("integer input (ids): it has no gradient, only parameters are checked")
+    elif dx is None:
+        result.notes.append("backward returned None for the input, so dL/dx was not checked")
+    else:
         result.errors["input x"] = rel_error(dx, numerical_gradient(L, x, h))
         result.shapes["input x"] = x.shape
     for p_run, p in zip(run.parameters(), template.parameters()):

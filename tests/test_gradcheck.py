@@ -107,3 +107,11 @@ def test_check_loss_catches_a_wrong_gradient():
 def test_check_loss_needs_a_gradient():
     with pytest.raises(TypeError, match="neither a Loss object"):
         check_loss(lambda a, b: float(np.sum(a)), np.zeros(2), np.zeros(2))
+
+
+def test_check_layer_notes_a_skipped_input_gradient(capsys):
+    layer = Dense(3, 2)
+    layer.needs_input_grad = False
+    result = check_layer(layer, np.ones((2, 3)))
+    assert set(result.errors) == {"W", "b"} and result.passed
+    assert "dL/dx was not checked" in capsys.readouterr().out
