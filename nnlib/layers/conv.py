@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..init import he_normal
 from .base import Layer, Parameter, check_input
 
 
@@ -39,11 +40,6 @@ def _pair(value, what: str, layer: str, minimum: int) -> tuple[int, int]:
     if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair):
         raise ValueError(f"{layer}: {what} must be an int >= {minimum} or a pair of them, got {value!r}")
     return int(pair[0]), int(pair[1])
-
-
-def _make_rng(rng) -> np.random.Generator:
-    """None → seed 0 (runs reproduce), an int → that seed, a Generator → itself."""
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(0 if rng is None else rng)
 
 
 def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
@@ -98,12 +94,10 @@ class Conv2D(Layer):
         self.stride = _pair(stride, "stride", name, 1)
         self.padding = _pair(padding, "padding", name, 0)
         self.name = name
-        kh, kw = self.kernel_size
-        fan_in = in_channels * kh * kw
-        # He/Kaiming normal: keeps the activation variance roughly constant through ReLU layers.
-        # (A private copy of nnlib.init.he_normal's rule, so this module stands alone.)
-        W = _make_rng(rng).standard_normal((out_channels, in_channels, kh, kw)) * np.sqrt(2.0 / fan_in)
-        self.W = Parameter(W.astype(dtype), "W")
+        # He/Kaiming normal (std = sqrt(2 / (C_in*kh*kw))): keeps the activation variance
+        # roughly constant through ReLU layers.
+        W = he_normal((out_channels, in_channels, *self.kernel_size), rng=rng, dtype=dtype)
+        self.W = Parameter(W, "W")
         self.b = Parameter(np.zeros(out_channels, dtype=dtype), "b") if bias else None
         self._cache = None
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..init import as_rng
 from .base import Layer, Parameter, check_input
 
 
@@ -63,7 +64,7 @@ class _Recurrent(Layer):
                 raise ValueError(f"{self.name}: {what} must be a positive int, got {v!r}")
         D, H, G = int(input_size), int(hidden_size), self.gates
         self.input_size, self.hidden_size = D, H
-        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(0 if rng is None else rng)
+        rng = as_rng(rng)                         # None → seed 0, so runs reproduce
         bound = 1.0 / np.sqrt(H)                  # PyTorch's choice for every recurrent parameter
         uniform = lambda *shape: rng.uniform(-bound, bound, size=shape).astype(dtype)
         self.W_ih = Parameter(uniform(D, G * H), "W_ih")
