@@ -2,10 +2,17 @@
 PyTorch parity and readable errors."""
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from nnlib.gradcheck import check_layer
 from nnlib.layers.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from nnlib.layers.base import Layer
 from nnlib.layers.dense import Dense, Flatten
+from nnlib.layers.dropout import Dropout
+from nnlib.layers.embedding import Embedding
+from nnlib.layers.residual import Residual
 
 
 def _x(*shape, seed=0):
@@ -104,6 +111,19 @@ def test_dense_backward_overwrites_grads():
     np.testing.assert_allclose(layer.W.grad, first)           # not accumulated
 
 
+def test_dense_can_skip_the_input_gradient():
+    layer = Dense(4, 3)
+    x, g = _x(5, 4), _x(5, 3, seed=1)
+    layer(x)
+    dx = layer.backward(g)
+    W_grad = layer.W.grad.copy()
+    layer.needs_input_grad = False                  # first layer: dL/d(data) is never used
+    layer(x)
+    assert layer.backward(g) is None
+    np.testing.assert_array_equal(layer.W.grad, W_grad)   # parameter gradients unchanged
+    assert dx.shape == (5, 4)
+
+
 # --- Flatten --------------------------------------------------------------------------
 
 def test_flatten_roundtrip_and_gradcheck():
@@ -168,11 +188,6 @@ def test_activation_hyperparameters_validated():
 
 
 # --- Dropout --------------------------------------------------------------------------
-
-from nnlib.layers.base import Layer  # noqa: E402
-from nnlib.layers.dropout import Dropout  # noqa: E402
-from nnlib.layers.embedding import Embedding  # noqa: E402
-from nnlib.layers.residual import Residual  # noqa: E402
 
 
 @pytest.mark.parametrize("p", [1, 1.0, -0.1, 1.5, "0.5", None])
@@ -314,24 +329,8 @@ def test_residual_propagates_mode_and_rejects_shape_changes():
         Residual(np.tanh)
 
 
-def test_dense_can_skip_the_input_gradient():
-    layer = Dense(4, 3)
-    x, g = _x(5, 4), _x(5, 3, seed=1)
-    layer(x)
-    dx = layer.backward(g)
-    W_grad = layer.W.grad.copy()
-    layer.needs_input_grad = False                  # first layer: dL/d(data) is never used
-    layer(x)
-    assert layer.backward(g) is None
-    np.testing.assert_array_equal(layer.W.grad, W_grad)   # parameter gradients unchanged
-    assert dx.shape == (5, 4)
-
-
 # --- properties -----------------------------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra import numpy as hnp  # noqa: E402
 
 PROPS = settings(max_examples=30, deadline=None,
                  suppress_health_check=[HealthCheck.function_scoped_fixture])
