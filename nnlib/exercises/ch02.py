@@ -127,6 +127,10 @@ def _softmax_naive(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+_KEEPDIMS = ("`e.sum(axis=-1)` has shape (N,), which does not line up with (N, K) (or, worse, "
+             "silently lines up with the COLUMNS when N = K). Keep the axis: "
+             "`e.sum(axis=-1, keepdims=True)` has shape (N, 1).")
+
 _NO_SHIFT = ("e^1000 overflows to inf and inf/inf is NaN. Subtract each row's maximum first: "
              "`z = z - z.max(axis=-1, keepdims=True)`. This does not change the answer, since "
              "softmax(z − c) = softmax(z) for any constant c, and now every exponent is ≤ 0.")
@@ -148,9 +152,11 @@ softmax = Checker(
         Mistake("You divided by the sum over the whole batch, so the whole array sums to 1. "
                 "Each row must sum to 1: `np.sum(e, axis=-1, keepdims=True)`.",
                 like=_softmax_whole),
-        Mistake("`e.sum(axis=-1)` has shape (N,), and dividing (N, K) by (N,) lines the sums up "
-                "with the COLUMNS. Keep the axis: `e.sum(axis=-1, keepdims=True)` has shape "
-                "(N, 1).", like=_softmax_no_keepdims),
+        Mistake(_KEEPDIMS, like=_softmax_no_keepdims),
+        Mistake(_KEEPDIMS, when=lambda o: "could not be broadcast" in o.error_text),
+        Mistake("`z -= z.max(...)` subtracts IN PLACE, changing the caller's logits. Write "
+                "`z = z - z.max(axis=-1, keepdims=True)`, which makes a new array.",
+                kinds=("mutated",)),
         Mistake("You subtracted the maximum of the whole batch. A row whose logits are all far "
                 "below it underflows to 0/0 = NaN. Subtract each row's own maximum: "
                 "`z.max(axis=-1, keepdims=True)`.", like=_softmax_global_shift),

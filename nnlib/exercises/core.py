@@ -114,6 +114,9 @@ class Problem:
     expected_part: Any = None
 
 
+_NOT_A_VALUE = ("warning", "mutated", "error", "timeout", "not_attempted")
+
+
 class Mistake:
     """A diagnoser: recognises one specific wrong answer and carries the hint for it.
 
@@ -123,20 +126,27 @@ class Mistake:
             is recognised when the reader's output (or output ``part``) equals it.
         when: ``when(outcome) -> bool`` for anything else (an exception, a warning, a shape...).
         part: for functions returning a tuple, the index or name of the output ``like`` gives.
-        kinds: only consider this mistake for these problem kinds (e.g. ``("shape",)``).
+        kinds: only consider this mistake for these problem kinds (e.g. ``("shape",)``); on its
+            own, it recognises every problem of those kinds.
     """
 
     def __init__(self, hint: str, like: Callable | None = None, when: Callable | None = None,
                  part: int | str | None = None, kinds: Sequence[str] | None = None,
                  rtol: float = 1e-5, atol: float = 1e-8):
-        if like is None and when is None:
-            raise ValueError("Mistake needs like= (a wrong formula) or when= (a predicate)")
+        if like is None and when is None and kinds is None:
+            raise ValueError("Mistake needs like= (a wrong formula), when= (a predicate) or "
+                             "kinds= (problem kinds)")
         self.hint, self.like, self.when, self.part = hint, like, when, part
         self.kinds, self.rtol, self.atol = kinds, rtol, atol
 
     def matches(self, o: Outcome, output_names: Sequence[str] | None) -> bool:
         if self.kinds is not None and (o.problem is None or o.problem.kind not in self.kinds):
             return False
+        if self.like is not None and o.problem is not None and o.problem.kind in _NOT_A_VALUE:
+            return False  # the numbers were right (or absent): a wrong formula cannot explain it
+        if isinstance(self.part, str) and o.problem is not None and o.problem.part is not None \
+                and o.problem.part != self.part:
+            return False  # a hint about dW must not explain a wrong dX
         try:
             if self.when is not None and not self.when(o):
                 return False
@@ -150,7 +160,7 @@ class Mistake:
                     index = self.part
                     if isinstance(index, str):
                         index = list(output_names or ()).index(index)
-                    got = got[index]
+                    got, wrong = got[index], wrong[index]
                 return _close(got, wrong, self.rtol, self.atol, equal_nan=True)
         except Exception:  # a diagnoser must never turn a reader's mistake into a crash
             return False
@@ -378,8 +388,10 @@ def _short(x, limit: int = 80) -> str:
 def format_value(x, limit: int = 600) -> str:
     """A compact, truncated rendering of an input or output for the report."""
     try:
-        if isinstance(x, np.ndarray) or (isinstance(x, list) and _as_number_array(x) is not None
-                                         and np.ndim(x) > 0):
+        if isinstance(x, list) and len(repr(x)) <= 80:
+            text = repr(x)
+        elif isinstance(x, np.ndarray) or (isinstance(x, list) and _as_number_array(x) is not None
+                                           and np.ndim(x) > 0):
             a = np.asarray(x)
             with np.printoptions(precision=5, threshold=30, edgeitems=3, linewidth=76,
                                  suppress=False):
@@ -388,6 +400,8 @@ def format_value(x, limit: int = 600) -> str:
             text = f"{prefix}shape {a.shape} {a.dtype}:\n{body}"
         elif isinstance(x, (float, np.floating)):
             text = f"{float(x):.6g}"
+            if text.lstrip("-").isdigit():
+                text += ".0"  # 24.0 must not look like the integer 24
         elif isinstance(x, tuple):
             text = "(" + ", ".join(format_value(v, limit // 2) for v in x) + ")"
         elif callable(x):
@@ -576,8 +590,9 @@ class Checker:
                               outcome=outcome, case_index=index, n_cases=len(self.cases))
             return self._failure(outcome, index)
         extra = f" {self.success}" if self.success else ""
-        return Result(self.name, "pass", f"✅ {self.name}: correct — all {len(self.cases)} test "
-                      f"cases pass.{extra}", n_cases=len(self.cases))
+        n = len(self.cases)
+        cases = "the test case passes" if n == 1 else f"all {n} test cases pass"
+        return Result(self.name, "pass", f"✅ {self.name}: correct — {cases}.{extra}", n_cases=n)
 
     def expected_for(self, case: Case):
         """The right answer for ``case`` (computed by the reference on a fresh copy)."""

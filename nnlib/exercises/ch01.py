@@ -1,0 +1,203 @@
+"""Checkers for Chapter 1, *What is a neural network?* Use: ``from nnlib.exercises import ch01 as check``.
+
+Conventions: ``x`` is one example ``(D,)`` or a batch ``(N, D)``; ``w`` is ``(D,)``; ``b`` a
+number. The step function outputs 1 when ``z > 0`` and 0 otherwise (0 exactly on the line).
+
+============================================  ==================================================
+checker                                       recognises (hint given)
+============================================  ==================================================
+``neuron(x, w, b)`` → σ(x·w + b)              missing bias; bias subtracted; no activation (the
+                                              raw sum); ``x * w`` not summed; ``np.sum(x * w)``
+                                              summing over the whole batch
+``perceptron_predict(x, w, b)`` → 0/1         ``z >= 0`` (1 on the line); −1/+1 outputs
+                                              (``np.sign``); missing bias; returning z
+``perceptron_update(w, b, x, y, lr)``         sign error (``w − η(y − ŷ)x``); bias not
+→ ``(w, b)``                                  updated; the raw sum z used instead of ŷ
+                                              (Adaline rule); updating when already right; the
+                                              error not multiplied by x; ``>=`` in the step
+``and_weights(w, b)``, ``or_weights(w, b)``   the other gate; a constant output (bias too
+(the reader's weights, not a function)        large/small); a point exactly on the line;
+                                              wrong number of weights
+============================================  ==================================================
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from nnlib.activations import sigmoid as _sigmoid
+
+from .common import COMMON
+from .core import Case, Checker, Mistake, show
+
+__all__ = ["neuron", "perceptron_predict", "perceptron_update", "and_weights", "or_weights"]
+
+_rng = np.random.default_rng(1)
+
+
+def _step(z):
+    return (np.asarray(z) > 0).astype(float)
+
+
+def _neuron(x, w, b):
+    return _sigmoid(x @ w + b)
+
+
+_X1 = np.array([0.5, -1.0, 2.0])
+_W1 = np.array([0.4, 0.3, -0.2])
+_XB = np.round(_rng.normal(size=(4, 3)), 2)
+
+neuron = Checker(
+    "neuron", _neuron, arg_names=("x", "w", "b"), signature="neuron(x, w, b)",
+    cases=[
+        Case(_X1, _W1, 0.1, label="one example, D = 3"),
+        Case(_X1, _W1, -1.5, label="a negative bias"),
+        Case(_XB, _W1, 0.5, label="a batch of 4 examples (N, D) → (N,)"),
+    ],
+    mistakes=[
+        Mistake("The bias is missing: z = x·w + b, then σ(z).", like=lambda x, w, b: _sigmoid(x @ w)),
+        Mistake("The bias is added, not subtracted: z = x·w + b.",
+                like=lambda x, w, b: _sigmoid(x @ w - b)),
+        Mistake("That is the weighted sum z itself; the neuron then applies its activation: "
+                "σ(z) = 1/(1 + e^(−z)).", like=lambda x, w, b: x @ w + b),
+        Mistake("`x * w` multiplies entry by entry; the weighted sum also ADDS them up: "
+                "`x @ w` (or `np.dot(x, w)`).", like=lambda x, w, b: _sigmoid(x * w + b)),
+        Mistake("`np.sum(x * w)` adds up the whole batch into one number. Sum over the features "
+                "only: `x @ w` gives one value per example.",
+                like=lambda x, w, b: _sigmoid(np.sum(x * w) + b)),
+        *COMMON,
+    ])
+
+perceptron_predict = Checker(
+    "perceptron_predict", lambda x, w, b: _step(x @ w + b), arg_names=("x", "w", "b"),
+    signature="perceptron_predict(x, w, b)",
+    cases=[
+        Case(_X1, _W1, 0.1, label="one example"),
+        Case(_XB, _W1, 0.2, label="a batch of 4 examples"),
+        Case(np.array([[0.0, 0.0], [1.0, 1.0], [1.0, 0.0]]), np.array([1.0, 1.0]), -1.0,
+             label="points exactly on the line (z = 0) give 0"),
+    ],
+    mistakes=[
+        Mistake("On the line (z = 0 exactly) this book's step gives 0: use `z > 0`, not `z >= 0`.",
+                like=lambda x, w, b: (x @ w + b >= 0).astype(float)),
+        Mistake("This perceptron outputs 0 or 1; `np.sign` gives −1/+1 (another common "
+                "convention). Use `(z > 0).astype(float)`.",
+                like=lambda x, w, b: np.sign(x @ w + b)),
+        Mistake("The bias is missing: z = x·w + b.", like=lambda x, w, b: _step(x @ w)),
+        Mistake("That is z itself; the perceptron thresholds it: 1 if z > 0 else 0.",
+                like=lambda x, w, b: x @ w + b),
+        *COMMON,
+    ])
+
+
+def _update(w, b, x, y, lr):
+    error = y - float(_step(x @ w + b))
+    return w + lr * error * x, b + lr * error
+
+
+_W2 = np.array([0.2, -0.4])
+perceptron_update = Checker(
+    "perceptron_update", _update, arg_names=("w", "b", "x", "y", "lr"),
+    signature="perceptron_update(w, b, x, y, lr)", output_names=("w", "b"),
+    allow_mutation=True,  # updating w in place is fine, as long as the new w is returned
+    cases=[
+        Case(_W2, -0.1, np.array([1.0, 0.5]), 1.0, 0.5,
+             label="a positive example classified 0: move towards it"),
+        Case(_W2, 0.3, np.array([1.0, -1.0]), 0.0, 0.5,
+             label="a negative example classified 1: move away from it"),
+        Case(_W2, 0.1, np.array([-1.0, 1.0]), 0.0, 0.5, label="classified correctly: no change"),
+        Case(np.zeros(2), 0.0, np.array([1.0, 1.0]), 0.0, 1.0,
+             label="starting from w = 0, b = 0 (z = 0 → ŷ = 0)"),
+    ],
+    mistakes=[
+        Mistake("Sign error: the rule is w ← w + η (y − ŷ) x (and b ← b + η (y − ŷ)); with y = 1 "
+                "and ŷ = 0 the weights must move TOWARDS x.",
+                like=lambda w, b, x, y, lr: (lambda W, B: (2 * w - W, 2 * b - B))(*_update(w, b, x, y, lr))),
+        Mistake("The bias must learn too: b ← b + η (y − ŷ), like a weight whose input is "
+                "always 1.", like=lambda w, b, x, y, lr: (_update(w, b, x, y, lr)[0], b)),
+        Mistake("You used the raw sum z instead of the prediction ŷ = step(z) in (y − ŷ): that is "
+                "the Widrow–Hoff (Adaline) rule, not the perceptron's.",
+                like=lambda w, b, x, y, lr: (w + lr * (y - (x @ w + b)) * x, b + lr * (y - (x @ w + b)))),
+        Mistake("A correctly classified example must not change anything: the update is "
+                "η (y − ŷ) x, which is 0 when ŷ = y. You updated by η·y·x regardless.",
+                like=lambda w, b, x, y, lr: (w + lr * y * x, b + lr * y)),
+        Mistake("The weight change is η (y − ŷ) times the INPUT x: each weight moves in "
+                "proportion to its own input.",
+                like=lambda w, b, x, y, lr: (w + lr * (y - float(_step(x @ w + b))), _update(w, b, x, y, lr)[1])),
+        Mistake("At z = 0 the prediction is ŷ = 0 (step(z) = 1 only when z > 0).",
+                like=lambda w, b, x, y, lr: (w + lr * (y - float(x @ w + b >= 0)) * x,
+                                             b + lr * (y - float(x @ w + b >= 0)))),
+        *COMMON,
+    ])
+
+
+# --------------------------------------------------------------------------- logic gates
+_GATE_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+_AND = np.array([0.0, 0.0, 0.0, 1.0])
+_OR = np.array([0.0, 1.0, 1.0, 1.0])
+
+
+class _GateCheck:
+    """Checks weights the reader chose: ``check.and_weights(w, b)``."""
+
+    def __init__(self, gate: str, truth: np.ndarray, other: str, other_truth: np.ndarray,
+                 fix: str):
+        self.gate, self.truth = gate, truth
+        self.__doc__ = (f"Check your {gate} weights: ``check.{gate.lower()}_weights(w, b)`` with "
+                        f"``w`` of shape (2,) and a number ``b``; the neuron is step(x·w + b).")
+        self._mistakes = [
+            Mistake(f"Your neuron computes {other}, not {gate}. {fix}",
+                    when=lambda o: np.array_equal(np.asarray(o.got, float), other_truth)),
+            Mistake("An input lies exactly on your decision line (z = 0), where the step gives 0. "
+                    "Shift b a little so every input is clearly on one side (e.g. b = −1.5 "
+                    "rather than −2 with w = [1, 1] for AND).",
+                    when=lambda o: np.any(np.isclose(o.case.args[0] @ self._w + self._b, 0))),
+            Mistake("Your neuron gives the same answer for all four inputs: the bias outweighs "
+                    "the weights. Pick b between the sums x·w of the inputs that should give 0 "
+                    "and those that should give 1.",
+                    when=lambda o: np.ptp(np.asarray(o.got, float)) == 0),
+            Mistake("`w` needs one weight per input: shape (2,), e.g. `np.array([1.0, 1.0])`.",
+                    kinds=("error", "shape")),
+            *COMMON,
+        ]
+
+    def __repr__(self):
+        return f"<checker for {self.gate.lower()}_weights(w, b)>"
+
+    def run(self, w, b):
+        self._w, self._b = w, b
+
+        def your_neuron(X):
+            return _step(X @ np.asarray(w, dtype=float) + b)
+
+        checker = Checker(
+            f"{self.gate.lower()}_weights", lambda X: self.truth.copy(), arg_names=("x",),
+            signature=f"step(x @ w + b) with your w = {_compact(w)}, b = {_compact(b)}",
+            cases=[Case(_GATE_X, label=f"the four inputs of the {self.gate} truth table")],
+            mistakes=self._mistakes, success=f"Your neuron computes {self.gate}.")
+        return checker.run(your_neuron)
+
+    def __call__(self, w, b=None, strict: bool = False) -> None:
+        if b is None and isinstance(w, tuple) and len(w) == 2:
+            w, b = w  # check.and_weights((w, b)) also works
+        result = self.run(w, b)
+        show(result)
+        if strict and not result.passed:
+            raise AssertionError(f"{self.gate.lower()}_weights: the solution fails its check\n"
+                                 f"{result.text}")
+
+
+def _compact(v) -> str:
+    if v is None:
+        return "None"
+    try:
+        return np.array2string(np.asarray(v, dtype=float), precision=3, separator=", ")
+    except Exception:
+        return repr(v)[:40]
+
+
+and_weights = _GateCheck("AND", _AND, "OR", _OR,
+                         "AND needs BOTH inputs: make the bias more negative, so one input "
+                         "alone cannot reach the threshold (e.g. w = [1, 1], b = −1.5).")
+or_weights = _GateCheck("OR", _OR, "AND", _AND,
+                        "OR needs only ONE input: make the bias less negative, so a single "
+                        "input reaches the threshold (e.g. w = [1, 1], b = −0.5).")

@@ -1,0 +1,188 @@
+"""Checkers for Chapter 5, *Backpropagation*. Use: ``from nnlib.exercises import ch05 as check``.
+
+Shapes: ``X`` ``(N, D_in)``, ``W`` ``(D_in, D_out)``, ``Z = X @ W + b`` ``(N, D_out)``;
+``dZ`` is ∂L/∂Z and already contains the loss's 1/N (mean reduction), so no layer divides
+by N again. This is exactly :meth:`nnlib.layers.Dense.backward`.
+
+==================================  ===========================================================
+checker                             recognises (hint given)
+==================================  ===========================================================
+``sigmoid_backward(dA, Z)`` → dZ    ``Z * (1 - Z)``: the derivative formula for the
+                                    activation applied to the pre-activation; σ applied
+                                    twice; the upstream ``dA`` forgotten (chain rule);
+                                    ``dA * σ(Z)``; adding instead of multiplying
+``dense_backward(dZ, X, W)``        ``dW = dZ.T @ X`` / ``X @ dZ`` transposes; ``dX = dZ @ W``;
+→ ``(dX, dW, db)``                  ``db`` summed over the wrong axis, not summed, averaged,
+                                    or kept 2-D; an extra 1/N in dW/db
+``numerical_gradient(f, x, h)``     forward (or backward) differences instead of central;
+                                    a missing 2 in 2h; ``x`` not restored after each probe;
+                                    all coordinates nudged at once
+==================================  ===========================================================
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from nnlib.activations import sigmoid as _sigmoid
+from nnlib.activations import sigmoid_prime as _sigmoid_prime
+
+from .common import COMMON, warned
+from .core import Case, Checker, Mistake
+
+__all__ = ["sigmoid_backward", "dense_backward", "numerical_gradient"]
+
+_rng = np.random.default_rng(5)
+
+
+def _r(*shape):
+    return np.round(_rng.normal(size=shape), 2)
+
+
+sigmoid_backward = Checker(
+    "sigmoid_backward", lambda dA, Z: dA * _sigmoid_prime(Z), arg_names=("dA", "Z"),
+    signature="sigmoid_backward(dA, Z)",
+    cases=[
+        Case(_r(2, 3), _r(2, 3), label="a batch (2, 3)"),
+        Case(_r(4, 2), 3 * _r(4, 2), label="a batch (4, 2) with larger Z"),
+        Case(np.array([[0.5, -1.0, 2.0, 1.5]]), np.array([[-1000.0, -20.0, 20.0, 1000.0]]),
+             label="extreme Z: must not overflow"),
+    ],
+    mistakes=[
+        Mistake("The derivative was applied to the wrong quantity: `a * (1 - a)` needs the "
+                "ACTIVATION a = σ(Z), and this function receives the PRE-activation Z. "
+                "Compute `s = sigmoid(Z)`, then `dA * s * (1 - s)`. (Widely copied code "
+                "writes `sigmoid_derivative(x) = x * (1 - x)` and then calls it on Z.)",
+                like=lambda dA, Z: dA * Z * (1 - Z)),
+        Mistake("σ was applied twice: you computed a(1 − a) with a = σ(σ(Z)). Z is the "
+                "pre-activation; apply σ once.",
+                like=lambda dA, Z: dA * _sigmoid_prime(_sigmoid(Z))),
+        Mistake("Chain rule: multiply the local derivative σ′(Z) by the upstream gradient dA "
+                "(dZ = dA ⊙ σ′(Z)).", like=lambda dA, Z: _sigmoid_prime(Z)),
+        Mistake("That is dA ⊙ σ(Z); the local derivative is σ′(Z) = σ(Z)(1 − σ(Z)).",
+                like=lambda dA, Z: dA * _sigmoid(Z)),
+        Mistake("The chain rule MULTIPLIES the upstream gradient by the local derivative: "
+                "dA * σ′(Z), not dA + σ′(Z).", like=lambda dA, Z: dA + _sigmoid_prime(Z)),
+        Mistake("`np.exp(-Z)` overflows at Z = −1000: use a stable sigmoid (exponentiate only "
+                "−|Z|).", when=lambda o: warned(o, "overflow")),
+        *COMMON,
+    ])
+
+
+def _dense_backward(dZ, X, W):
+    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+
+
+def _with(part, value_fn):
+    """A wrong answer that differs from the right one in one output only."""
+    names = ("dX", "dW", "db")
+
+    def like(dZ, X, W):
+        out = list(_dense_backward(dZ, X, W))
+        out[names.index(part)] = value_fn(dZ, X, W)
+        return tuple(out)
+    return like
+
+
+_N_SQ = 3  # the square case: N = D_in = D_out, so every transpose has the right shape
+
+dense_backward = Checker(
+    "dense_backward", _dense_backward, arg_names=("dZ", "X", "W"),
+    signature="dense_backward(dZ, X, W)", output_names=("dX", "dW", "db"),
+    cases=[
+        Case(_r(4, 2), _r(4, 3), _r(3, 2), label="N = 4, 3 → 2 units"),
+        Case(_r(_N_SQ, _N_SQ), _r(_N_SQ, _N_SQ), _r(_N_SQ, _N_SQ),
+             label="everything 3 × 3: transposes are silent here"),
+    ],
+    mistakes=[
+        Mistake("dW must have W's shape (D_in, D_out): dW = Xᵀ dZ, i.e. `X.T @ dZ`.",
+                part="dW", kinds=("shape",)),
+        Mistake("dW = Xᵀ dZ (`X.T @ dZ`): you computed its transpose, dZᵀ X.",
+                part="dW", like=_with("dW", lambda dZ, X, W: (dZ.T @ X).T)),
+        Mistake("dW = Xᵀ dZ, (D_in, N) @ (N, D_out); `dZ.T @ X` gives (D_out, D_in), the "
+                "PyTorch layout.", part="dW", like=_with("dW", lambda dZ, X, W: dZ.T @ X)),
+        Mistake("dZ already contains the loss's 1/N (the loss is a mean), so dW = Xᵀ dZ with no "
+                "extra division: yours is N times too small.",
+                part="dW", like=_with("dW", lambda dZ, X, W: X.T @ dZ / len(X))),
+        Mistake("dX must have X's shape (N, D_in): dX = dZ Wᵀ, i.e. `dZ @ W.T`.",
+                part="dX", kinds=("shape", "error")),
+        Mistake("dX = dZ Wᵀ (`dZ @ W.T`): each input receives gradient through the weights it "
+                "was multiplied by.", part="dX", like=_with("dX", lambda dZ, X, W: dZ @ W)),
+        Mistake("b is added to every row, so its gradient is the SUM over the batch axis: "
+                "`dZ.sum(axis=0)`, shape (D_out,). You summed over axis 1.",
+                part="db", like=_with("db", lambda dZ, X, W: dZ.sum(axis=1))),
+        Mistake("db must have b's shape (D_out,): sum dZ over the batch axis, `dZ.sum(axis=0)`.",
+                part="db", kinds=("shape",)),
+        Mistake("db is the SUM of dZ over the batch (dZ already carries the 1/N), not the mean.",
+                part="db", like=_with("db", lambda dZ, X, W: dZ.mean(axis=0))),
+        Mistake("The error comes from a matrix product whose inner dimensions differ. With "
+                "dZ (N, D_out), X (N, D_in), W (D_in, D_out): dX = dZ @ W.T, dW = X.T @ dZ.",
+                when=lambda o: "matmul" in o.error_text or "not aligned" in o.error_text),
+        *COMMON,
+    ])
+
+
+# --------------------------------------------------------------------------- gradient checking
+def sum_of_squares(x):
+    """f(x) = Σ x²; ∇f = 2x."""
+    return float(np.sum(x ** 2))
+
+
+def cubic_mix(x):
+    """f(x) = Σ x³ + (Σ x)²: not separable, so a probe left in place corrupts later ones."""
+    return float(np.sum(x ** 3) + np.sum(x) ** 2)
+
+
+def _cubic_mix_grad(x):
+    return 3 * x ** 2 + 2 * np.sum(x)
+
+
+def _probe(f, x, h, scheme):
+    x = x.astype(float).copy()
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        base = f(x)
+        grad[i] = {"central": (plus - minus) / (2 * h), "forward": (plus - base) / h,
+                   "backward": (base - minus) / h, "no2": (plus - minus) / h}[scheme]
+    return grad
+
+
+_X1 = np.array([1.0, -2.0, 0.5])
+_X2 = np.array([[1.5, -0.5, 2.0], [0.3, -1.2, 0.8]])
+
+numerical_gradient = Checker(
+    "numerical_gradient", None, arg_names=("f", "x", "h"), signature="numerical_gradient(f, x, h)",
+    rtol=1e-6, atol=1e-7, mutation_atol=1e-12,
+    cases=[
+        Case(sum_of_squares, _X1, 1e-5, expected=2 * _X1, label="f = Σx², x of shape (3,)"),
+        Case(cubic_mix, _X1, 1e-5, expected=_cubic_mix_grad(_X1), label="f = Σx³ + (Σx)²"),
+        Case(cubic_mix, _X2, 1e-5, expected=_cubic_mix_grad(_X2),
+             label="the same f on a (2, 3) array: every entry, any shape"),
+    ],
+    mistakes=[
+        Mistake("Restore each entry after probing it (`old = x[i]; ...; x[i] = old`). Yours "
+                "leaves x changed, so every later probe (and the caller) sees a shifted x.",
+                when=lambda o: bool(o.mutated)),
+        Mistake("That is the forward difference (f(x + h) − f(x))/h: its error shrinks like h. "
+                "Use the central difference (f(x + h) − f(x − h))/(2h): error ~h², about a "
+                "million times smaller at h = 1e-5.",
+                like=lambda f, x, h: _probe(f, x, h, "forward"), rtol=1e-9, atol=1e-12),
+        Mistake("That is the backward difference (f(x) − f(x − h))/h; use the central one, "
+                "(f(x + h) − f(x − h))/(2h).",
+                like=lambda f, x, h: _probe(f, x, h, "backward"), rtol=1e-9, atol=1e-12),
+        Mistake("The central difference divides by 2h: the two probes are 2h apart.",
+                like=lambda f, x, h: _probe(f, x, h, "no2"), rtol=1e-9, atol=1e-12),
+        Mistake("Nudge ONE entry at a time (a loop over `np.ndindex(x.shape)`); moving all of x "
+                "at once measures a single directional derivative, not the gradient.",
+                when=lambda o: np.ndim(o.got) == 0 or (np.ptp(np.asarray(o.got, float)) == 0
+                                                    and np.any(np.asarray(o.got, float) != 0))),
+        Mistake("The gradient has the shape of x; loop over every index with "
+                "`for i in np.ndindex(x.shape):` (works for any number of dimensions).",
+                kinds=("shape",)),
+        *COMMON,
+    ])

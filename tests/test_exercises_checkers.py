@@ -1,0 +1,466 @@
+"""Every checker: accepts a right answer, rejects realistic wrong ones with the intended hint,
+survives hostile code, and raises in strict mode. Checkers are discovered automatically, so a
+checker added to a chapter module later is covered by the hostile-input tests at once."""
+import math
+
+import numpy as np
+import pytest
+
+from nnlib.exercises import ch01, ch02, ch03, ch04, ch05, ch06, conv
+from nnlib.exercises.core import Checker
+
+MODULES = [ch01, ch02, ch03, ch04, ch05, ch06, conv]
+CHECKERS = {f"{m.__name__.rsplit('.', 1)[1]}.{name}": obj
+            for m in MODULES for name, obj in vars(m).items() if isinstance(obj, Checker)}
+
+
+def _stable_sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _softmax(z):
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _num_grad(f, x, h):
+    grad = np.zeros_like(x, dtype=float)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def _momentum(w, g, v, lr, beta):
+    v = beta * v + g
+    return w - lr * v, v
+
+
+def _adam(w, g, m, v, t, lr, b1, b2, eps):
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g ** 2
+    m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def _perceptron_update(w, b, x, y, lr):
+    y_hat = 1.0 if x @ w + b > 0 else 0.0
+    return w + lr * (y - y_hat) * x, b + lr * (y - y_hat)
+
+
+def _huber(y_hat, y, delta):
+    r = np.abs(y_hat - y)
+    return np.mean(np.where(r <= delta, 0.5 * r ** 2, delta * (r - 0.5 * delta)))
+
+
+def _mlp(X, Ws, bs):
+    A = X
+    for i, (W, b) in enumerate(zip(Ws, bs)):
+        Z = A @ W + b
+        A = Z if i == len(Ws) - 1 else np.maximum(Z, 0)
+    return A
+
+
+# Written independently of the checkers' references, the way a reader would.
+SOLUTIONS = {
+    "ch01.neuron": lambda x, w, b: 1 / (1 + np.exp(-(np.dot(x, w) + b))),
+    "ch01.perceptron_predict": lambda x, w, b: np.where(x @ w + b > 0, 1, 0),
+    "ch01.perceptron_update": _perceptron_update,
+    "ch02.sigmoid": _stable_sigmoid,
+    "ch02.relu": lambda z: np.where(z > 0, z, 0.0),
+    "ch02.relu_prime": lambda z: np.where(z > 0, 1.0, 0.0),
+    "ch02.softmax": _softmax,
+    "ch02.softmax_jacobian": lambda s: np.diag(s) - np.outer(s, s),
+    "ch02.sigmoid_prime": lambda z: _stable_sigmoid(z) * (1 - _stable_sigmoid(z)),
+    "ch02.tanh_prime": lambda z: 1 - np.tanh(z) ** 2,
+    "ch03.dense_forward": lambda X, W, b: np.dot(X, W) + b,
+    "ch03.count_parameters": lambda sizes: sum(a * b + b for a, b in zip(sizes, sizes[1:])),
+    "ch03.mlp_forward": _mlp,
+    "ch04.mse": lambda y_hat, y: np.mean((y_hat - y) ** 2),
+    "ch04.mse_grad": lambda y_hat, y: 2 * (y_hat - y) / y_hat.size,
+    "ch04.binary_cross_entropy": lambda p, y: -np.mean(
+        y * np.log(np.clip(p, 1e-12, 1 - 1e-12)) + (1 - y) * np.log(1 - np.clip(p, 1e-12, 1 - 1e-12))),
+    "ch04.cross_entropy_grad": lambda z, Y: (_softmax(z) - Y) / z.shape[0],
+    "ch04.huber": _huber,
+    "ch05.sigmoid_backward": lambda dA, Z: dA * _stable_sigmoid(Z) * (1 - _stable_sigmoid(Z)),
+    "ch05.dense_backward": lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, np.sum(dZ, axis=0)),
+    "ch05.numerical_gradient": _num_grad,
+    "ch06.sgd_step": lambda w, g, lr: w - lr * g,
+    "ch06.momentum_step": _momentum,
+    "ch06.adam_step": _adam,
+    "conv.conv_output_size": lambda H, k, s, p: (H + 2 * p - k) // s + 1,
+}
+
+
+def _naive_sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _ng_forward(f, x, h):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        base = f(x)
+        x[i] = old + h
+        grad[i] = (f(x) - base) / h
+        x[i] = old
+    return grad
+
+
+def _ng_no_restore(f, x, h):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        plus = f(x)
+        x[i] -= 2 * h
+        minus = f(x)
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def _ng_no2(f, x, h):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / h
+    return grad
+
+
+def _ng_all_at_once(f, x, h):
+    return np.full_like(x, (f(x + h) - f(x - h)) / (2 * h))
+
+
+def _relu_inplace(z):
+    z[z < 0] = 0
+    return z
+
+
+def _softmax_inplace(z):
+    z -= z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# (checker, a realistic wrong answer, text the hint must contain)
+WRONG = [
+    ("ch01.neuron", lambda x, w, b: 1 / (1 + np.exp(-(x @ w))), "bias is missing"),
+    ("ch01.neuron", lambda x, w, b: x @ w + b, "applies its activation"),
+    ("ch01.neuron", lambda x, w, b: 1 / (1 + np.exp(-(x * w + b))), "ADDS them up"),
+    ("ch01.perceptron_predict", lambda x, w, b: (x @ w + b >= 0).astype(float), "`z > 0`, not `z >= 0`"),
+    ("ch01.perceptron_predict", lambda x, w, b: np.sign(x @ w + b), "np.sign"),
+    ("ch01.perceptron_update",
+     lambda w, b, x, y, lr: (w - lr * (y - float(x @ w + b > 0)) * x, b - lr * (y - float(x @ w + b > 0))),
+     "Sign error"),
+    ("ch01.perceptron_update",
+     lambda w, b, x, y, lr: (w + lr * (y - float(x @ w + b > 0)) * x, b), "bias must learn"),
+    ("ch01.perceptron_update",
+     lambda w, b, x, y, lr: (w + lr * (y - (x @ w + b)) * x, b + lr * (y - (x @ w + b))), "Adaline"),
+    ("ch01.perceptron_update", lambda w, b, x, y, lr: (w + lr * y * x, b + lr * y),
+     "must not change anything"),
+    ("ch02.sigmoid", _naive_sigmoid, "overflows for very negative z"),
+    ("ch02.sigmoid", lambda z: 1 / (1 + np.exp(z)), "Sign error"),
+    ("ch02.sigmoid", lambda z: 1 / (1 + math.exp(-z)), "`math.exp`"),
+    ("ch02.sigmoid", lambda z: np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z))),
+     "computes both A and B"),
+    ("ch02.relu", lambda z: max(0, z), "ONE True/False"),
+    ("ch02.relu", lambda z: np.max(z, 0), "`np.max(z, 0)` is a reduction"),
+    ("ch02.relu", _relu_inplace, "writes into the caller's array"),
+    ("ch02.relu", lambda z: (z > 0).astype(float), "slope of ReLU"),
+    ("ch02.relu_prime", lambda z: (z >= 0).astype(float), "`(z > 0)`, not `(z >= 0)`"),
+    ("ch02.relu_prime", lambda z: np.maximum(z, 0), "returned ReLU itself"),
+    ("ch02.softmax", lambda z: np.exp(z) / np.sum(np.exp(z), axis=-1, keepdims=True), "overflows to inf"),
+    ("ch02.softmax", lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=-1, keepdims=True),
+     "maximum of the whole batch"),
+    ("ch02.softmax", lambda z: np.exp(z) / np.sum(np.exp(z)), "sum over the whole batch"),
+    ("ch02.softmax", lambda z: np.exp(z) / np.sum(np.exp(z), axis=0), "over axis 0"),
+    ("ch02.softmax", lambda z: np.exp(z) / np.sum(np.exp(z), axis=-1), "Keep the axis"),
+    ("ch02.softmax", _softmax_inplace, "subtracts IN PLACE"),
+    ("ch02.softmax_jacobian", lambda s: s * (1 - s), "NOT `s * (1 - s)`"),
+    ("ch02.softmax_jacobian", lambda s: np.diag(s * (1 - s)), "Only the diagonal"),
+    ("ch02.softmax_jacobian", lambda s: np.outer(s, s) - np.diag(s), "Sign flipped"),
+    ("ch02.softmax_jacobian", lambda s: (lambda t: np.diag(t) - np.outer(t, t))(_softmax(s)),
+     "already a softmax output"),
+    ("ch02.sigmoid_prime", lambda z: z * (1 - z), "wrong quantity"),
+    ("ch02.sigmoid_prime",
+     lambda z: _stable_sigmoid(_stable_sigmoid(z)) * (1 - _stable_sigmoid(_stable_sigmoid(z))),
+     "σ was applied twice"),
+    ("ch02.sigmoid_prime", _stable_sigmoid, "σ(z) itself"),
+    ("ch02.sigmoid_prime", lambda z: _naive_sigmoid(z) * (1 - _naive_sigmoid(z)), "overflows"),
+    ("ch02.tanh_prime", lambda z: 1 - z ** 2, "applied `1 - a**2` to z itself"),
+    ("ch02.tanh_prime", lambda z: 1 - np.tanh(np.tanh(z)) ** 2, "tanh was applied twice"),
+    ("ch02.tanh_prime", lambda z: 1 / np.cosh(z) ** 2, "`np.cosh(z)` overflows"),
+    ("ch02.tanh_prime", lambda z: 1 - np.tanh(z), "Missing square"),
+    ("ch03.dense_forward", lambda X, W, b: X @ W.T + b, "PyTorch stores its weight"),
+    ("ch03.dense_forward", lambda X, W, b: X @ W, "bias is missing"),
+    ("ch03.dense_forward", lambda X, W, b: X * W + b, "`X * W` multiplies entry by entry"),
+    ("ch03.count_parameters", lambda s: sum(a * b for a, b in zip(s, s[1:])), "Biases are parameters too"),
+    ("ch03.count_parameters", lambda s: sum(a * b for a, b in zip(s, s[1:])) + sum(s),
+     "input layer has no bias"),
+    ("ch03.count_parameters", lambda s: sum(s), "counts units"),
+    ("ch03.count_parameters", lambda s: float(sum(a * b + b for a, b in zip(s, s[1:]))), "whole numbers"),
+    ("ch03.mlp_forward", lambda X, Ws, bs: np.maximum(_mlp(X, Ws, bs), 0), "no ReLU after it"),
+    ("ch03.mlp_forward",
+     lambda X, Ws, bs: X @ Ws[0] @ Ws[1] + (bs[0] @ Ws[1] + bs[1]) if len(Ws) == 2 else None,
+     "one big linear map"),
+    ("ch03.mlp_forward", lambda X, Ws, bs: _mlp(X, Ws, [0 * b for b in bs]), "biases are missing"),
+    ("ch04.mse", lambda a, b: np.sum((a - b) ** 2), "MEAN"),
+    ("ch04.mse", lambda a, b: np.mean(np.abs(a - b)), "MAE"),
+    ("ch04.mse", lambda a, b: 0.5 * np.mean((a - b) ** 2), "No ½"),
+    ("ch04.mse", lambda a, b: np.sqrt(np.mean((a - b) ** 2)), "ROOT mean squared"),
+    ("ch04.mse_grad", lambda a, b: 2 * (a - b), "Missing the 1/N"),
+    ("ch04.mse_grad", lambda a, b: (a - b) / a.size, "Missing the factor 2"),
+    ("ch04.mse_grad", lambda a, b: 2 * (b - a) / a.size, "Sign flipped"),
+    ("ch04.mse_grad", lambda a, b: 2 * (a - b) / len(a), "`y_hat.size`"),
+    ("ch04.binary_cross_entropy", lambda p, y: -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)),
+     "Clip the probabilities"),
+    ("ch04.binary_cross_entropy",
+     lambda p, y: np.mean(y * np.log(np.clip(p, 1e-7, 1 - 1e-7)) + (1 - y) * np.log(1 - np.clip(p, 1e-7, 1 - 1e-7))),
+     "Sign flipped"),
+    ("ch04.binary_cross_entropy",
+     lambda p, y: -np.sum(y * np.log(np.clip(p, 1e-7, 1 - 1e-7)) + (1 - y) * np.log(1 - np.clip(p, 1e-7, 1 - 1e-7))),
+     "summed over the examples"),
+    ("ch04.binary_cross_entropy", lambda p, y: -np.mean(y * np.log(np.clip(p, 1e-7, 1))),
+     "Only the positive term"),
+    ("ch04.cross_entropy_grad", lambda z, Y: _softmax(z) - Y, "Missing the 1/N"),
+    ("ch04.cross_entropy_grad", lambda z, Y: (_softmax(z) - Y) / z.size, "not by N·K"),
+    ("ch04.cross_entropy_grad", lambda z, Y: (z - Y) / len(z), "Apply softmax to the logits first"),
+    ("ch04.cross_entropy_grad",
+     lambda z, Y: (np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True) - Y) / len(z), "overflows"),
+    ("ch04.huber",
+     lambda a, b, d: np.mean(np.where(np.abs(a - b) <= d, 0.5 * (a - b) ** 2, d * np.abs(a - b))),
+     "must meet the quadratic"),
+    ("ch04.huber",
+     lambda a, b, d: np.mean(np.where(np.abs(a - b) <= d, (a - b) ** 2, d * (np.abs(a - b) - d / 2))),
+     "½r²"),
+    ("ch04.huber",
+     lambda a, b, d: np.mean(np.where(np.abs(a - b) <= 1, 0.5 * (a - b) ** 2, np.abs(a - b) - 0.5)),
+     "ignored `delta`"),
+    ("ch04.huber",
+     lambda a, b, d: np.mean(np.where(np.abs(a - b) > d, 0.5 * (a - b) ** 2, d * (np.abs(a - b) - d / 2))),
+     "Branches swapped"),
+    ("ch05.sigmoid_backward", lambda dA, Z: dA * Z * (1 - Z), "wrong quantity"),
+    ("ch05.sigmoid_backward",
+     lambda dA, Z: dA * _stable_sigmoid(_stable_sigmoid(Z)) * (1 - _stable_sigmoid(_stable_sigmoid(Z))),
+     "σ was applied twice"),
+    ("ch05.sigmoid_backward", lambda dA, Z: _stable_sigmoid(Z) * (1 - _stable_sigmoid(Z)), "Chain rule"),
+    ("ch05.sigmoid_backward", lambda dA, Z: dA * _naive_sigmoid(Z) * (1 - _naive_sigmoid(Z)), "overflows"),
+    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)), "W's shape"),
+    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, dZ.sum(axis=1)), "summed over axis 1"),
+    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, dZ), "b's shape"),
+    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, dZ.sum(axis=0, keepdims=True)),
+     "b's shape"),
+    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0)),
+     "already contains the loss's 1/N"),
+    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, dZ.mean(axis=0)), "not the mean"),
+    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W, X.T @ dZ, dZ.sum(axis=0)), "dX"),
+    ("ch05.numerical_gradient", _ng_forward, "forward difference"),
+    ("ch05.numerical_gradient", _ng_no_restore, "Restore each entry"),
+    ("ch05.numerical_gradient", _ng_no2, "divides by 2h"),
+    ("ch05.numerical_gradient", _ng_all_at_once, "ONE entry at a time"),
+    ("ch06.sgd_step", lambda w, g, lr: w + lr * g, "AGAINST the gradient"),
+    ("ch06.sgd_step", lambda w, g, lr: w - g, "learning rate is missing"),
+    ("ch06.sgd_step", lambda w, g, lr: lr * g, "not just the step"),
+    ("ch06.momentum_step", lambda w, g, v, lr, b: (w - lr * (b * v + g), v), "returned v unchanged"),
+    ("ch06.momentum_step", lambda w, g, v, lr, b: (w - lr * g, g), "rebuilt the velocity from zero"),
+    ("ch06.momentum_step", lambda w, g, v, lr, b: (w - (b * v + lr * g), b * v + lr * g),
+     "other common convention"),
+    ("ch06.momentum_step", lambda w, g, v, lr, b: (w - lr * v, b * v + g), "NEW velocity"),
+    ("ch06.momentum_step",
+     lambda w, g, v, lr, b: (w - lr * (b * v + (1 - b) * g), b * v + (1 - b) * g), "exponential-average"),
+    ("ch06.adam_step", lambda w, g, m, v, t, lr, b1, b2, eps: (
+        w - lr * (b1 * m + (1 - b1) * g) / (np.sqrt(b2 * v + (1 - b2) * g * g) + eps),
+        b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g), "Missing bias correction"),
+    ("ch06.adam_step", lambda w, g, m, v, t, lr, b1, b2, eps: _adam(w, g, m, v, t + 1, lr, b1, b2, eps),
+     "t counts steps from 1"),
+    ("ch06.adam_step", lambda w, g, m, v, t, lr, b1, b2, eps: (
+        w - lr * ((b1 * m + (1 - b1) * g) / (1 - b1 ** t))
+        / (np.sqrt((b2 * v + (1 - b2) * g) / (1 - b2 ** t)) + eps),
+        b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g), "SQUARED gradient"),
+    ("conv.conv_output_size", lambda H, k, s, p: (H + 2 * p - k) // s, "Off by one"),
+    ("conv.conv_output_size", lambda H, k, s, p: (H + 2 * p - k) / s + 1, "floor division"),
+    ("conv.conv_output_size", lambda H, k, s, p: (H + p - k) // s + 1, "BOTH sides"),
+    ("conv.conv_output_size", lambda H, k, s, p: math.ceil((H + 2 * p - k) / s) + 1, "Round DOWN"),
+]
+
+
+def test_every_checker_has_a_solution_and_two_wrong_answers():
+    names = set(CHECKERS)
+    assert names == set(SOLUTIONS), "add a solution for each new checker"
+    counts = {name: sum(1 for n, _, _ in WRONG if n == name) for name in names}
+    assert all(c >= 2 for c in counts.values()), {n: c for n, c in counts.items() if c < 2}
+
+
+@pytest.mark.parametrize("name", sorted(CHECKERS))
+def test_accepts_an_independent_solution(name):
+    result = CHECKERS[name].run(SOLUTIONS[name])
+    assert result.passed, result.text
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CHECKERS.items() if c.reference is not None))
+def test_accepts_its_reference(name):
+    checker = CHECKERS[name]
+    assert checker.run(checker.reference).passed
+
+
+@pytest.mark.parametrize("name, wrong, hint", WRONG, ids=[f"{n}-{h[:24]}" for n, _, h in WRONG])
+def test_rejects_a_wrong_answer_with_the_intended_hint(name, wrong, hint):
+    result = CHECKERS[name].run(wrong)
+    assert result.status == "fail", result.text
+    assert result.hint is not None and hint in result.hint, result.text
+    assert "💡 " + result.hint in result.text and "test case" in result.text
+
+
+@pytest.mark.parametrize("name, wrong, hint", WRONG[::7], ids=[n for n, _, _ in WRONG[::7]])
+def test_strict_mode_raises_on_a_wrong_answer(name, wrong, hint, capsys):
+    with pytest.raises(AssertionError, match="fails its check"):
+        CHECKERS[name](wrong, strict=True)
+    assert "❌" in capsys.readouterr().out
+
+
+def _nan_like(expected):
+    if isinstance(expected, tuple):
+        return tuple(_nan_like(e) for e in expected)
+    return np.full(np.shape(expected), np.nan) if np.ndim(expected) else float("nan")
+
+
+def _raises(*args):
+    raise ValueError("reader bug")
+
+
+def _stub(*args):
+    raise NotImplementedError
+
+
+def _forever(*args):
+    while True:
+        pass
+
+
+def _chatty(*args):
+    for i in range(50_000):
+        print("x =", i)
+    return "done"
+
+
+HOSTILE = {
+    "raises": (_raises, "ValueError: reader bug"),
+    "none": (lambda *a: None, "returned None"),
+    "string": (lambda *a: "garbage", "expected"),
+    "wrong-shape": (lambda *a: np.zeros((7, 7, 7)), "expected"),
+    "forever": (_forever, "did not finish"),
+    "chatty": (_chatty, "printed"),
+    "object": (lambda *a: object(), "expected"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+@pytest.mark.parametrize("name", sorted(CHECKERS))
+def test_survives_hostile_code(name, kind, monkeypatch, capsys):
+    checker = CHECKERS[name]
+    monkeypatch.setattr(checker, "timeout", 0.15)
+    fn, words = HOSTILE[kind]
+    checker(fn)  # the notebook path: displays, must not raise
+    out = capsys.readouterr().out
+    assert out.startswith("❌") and words in out
+    assert "x = 49999" not in out  # the reader's prints are summarised, not replayed
+    html = checker.run(fn).html
+    assert html.startswith("<div") and html.endswith("</div>")
+
+
+@pytest.mark.parametrize("name", sorted(CHECKERS))
+def test_nan_output_is_reported(name):
+    checker = CHECKERS[name]
+    expected = checker.expected_for(checker.cases[0])
+    result = checker.run(lambda *a: _nan_like(expected))
+    assert result.status == "fail"
+    if not isinstance(expected, int):
+        assert "contains nan" in result.text
+
+
+@pytest.mark.parametrize("name", sorted(CHECKERS))
+def test_untouched_stub_is_not_attempted_and_never_raises(name, capsys):
+    checker = CHECKERS[name]
+    checker(_stub)
+    assert "not attempted yet" in capsys.readouterr().out
+    with pytest.raises(AssertionError):
+        checker(_stub, strict=True)
+
+
+# ------------------------------------------------------------------ the gates (ch01)
+@pytest.mark.parametrize("gate, w, b", [("and_weights", [1.0, 1.0], -1.5), ("or_weights", [1.0, 1.0], -0.5),
+                                        ("and_weights", [2.0, 3.0], -4.0)])
+def test_gate_weights_accept_a_separating_line(gate, w, b):
+    assert getattr(ch01, gate).run(np.array(w), b).passed
+
+
+@pytest.mark.parametrize("gate, w, b, hint", [
+    ("and_weights", [1.0, 1.0], -0.5, "computes OR, not AND"),
+    ("or_weights", [1.0, 1.0], -1.5, "computes AND, not OR"),
+    ("and_weights", [1.0, 1.0], 3.0, "same answer for all four"),
+    ("and_weights", [1.0, 1.0], -2.0, "exactly on your decision line"),
+    ("or_weights", [1.0, 1.0, 1.0], -0.5, "one weight per input"),
+])
+def test_gate_weights_reject_with_hint(gate, w, b, hint):
+    result = getattr(ch01, gate).run(np.array(w), b)
+    assert result.status == "fail" and hint in result.hint, result.text
+
+
+def test_gate_weights_survive_garbage_and_strict(capsys):
+    ch01.and_weights("banana", None)
+    ch01.or_weights(None)
+    assert capsys.readouterr().out.count("❌") == 2
+    with pytest.raises(AssertionError):
+        ch01.and_weights(np.array([1.0, 1.0]), -0.5, strict=True)
+    ch01.and_weights((np.array([1.0, 1.0]), -1.5), strict=True)  # a (w, b) tuple works too
+
+
+# ------------------------------------------------------------------ references agree with nnlib
+def test_dense_references_agree_with_nnlib_dense(rng):
+    from nnlib.layers import Dense
+    layer = Dense(3, 2, rng=0, dtype=np.float64)
+    X, dZ = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    W, b = layer.W.data, layer.b.data
+    Z = ch03.dense_forward.reference(X, W, b)
+    assert np.allclose(Z, layer.forward(X))
+    dX, dW, db = ch05.dense_backward.reference(dZ, X, W)
+    assert np.allclose(dX, layer.backward(dZ))
+    assert np.allclose(dW, layer.W.grad) and np.allclose(db, layer.b.grad)
+
+
+def test_numerical_gradient_solution_agrees_with_nnlib(rng):
+    from nnlib.gradcheck import numerical_gradient
+    x = rng.normal(size=(2, 3))
+    ours = _num_grad(ch05.cubic_mix, x.copy(), 1e-5)
+    assert np.allclose(ours, numerical_gradient(ch05.cubic_mix, x.copy(), 1e-5), atol=1e-8)
+
+
+def test_momentum_and_adam_references_agree_with_nnlib_optimizers(rng):
+    from nnlib.layers.base import Parameter
+    from nnlib.optimizers import SGD, Adam
+    grads = [rng.normal(size=3) for _ in range(4)]
+    p, q = Parameter(np.ones(3)), Parameter(np.ones(3))
+    sgd, adam = SGD([p], lr=0.1, momentum=0.9), Adam([q], lr=0.01, betas=(0.9, 0.99), eps=1e-8)
+    w, v = np.ones(3), np.zeros(3)
+    w2, m2, v2 = np.ones(3), np.zeros(3), np.zeros(3)
+    for t, g in enumerate(grads, start=1):
+        p.grad, q.grad = g.copy(), g.copy()
+        sgd.step()
+        adam.step()
+        w, v = ch06.momentum_step.reference(w, g, v, 0.1, 0.9)
+        w2, m2, v2 = ch06.adam_step.reference(w2, g, m2, v2, t, 0.01, 0.9, 0.99, 1e-8)
+    assert np.allclose(w, p.data) and np.allclose(w2, q.data)
+
+
+def test_adam_accepts_eps_inside_the_square_root():
+    assert ch06.adam_step.run(ch06._adam_eps_inside).passed
