@@ -254,11 +254,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.files:
             print("student_edition: --html needs the full book (omit the file list)", file=sys.stderr)
             return 2
-        exe = shutil.which("jupyter-book")
-        if exe is None:
-            print("student_edition: jupyter-book is not installed", file=sys.stderr)
-            return 2
-        command = [exe, "build", str(args.out)]
+        # Jupyter Book's CLI through this interpreter (as scripts/build_book.py does), strict:
+        # a failing cell or a dangling reference to a removed solution fails the build.
+        command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+                   "build", "-W", "-n", "--keep-going", str(args.out)]
         print("running:", " ".join(command))
         return subprocess.call(command)
     return 0
