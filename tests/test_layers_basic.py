@@ -124,6 +124,24 @@ def test_dense_can_skip_the_input_gradient():
     assert dx.shape == (5, 4)
 
 
+def test_dense_on_sequences_gradcheck_and_torch(torch):
+    assert check_layer(Dense(4, 3), _x(2, 5, 4), verbose=False).max_error < 1e-6
+    layer = Dense(4, 3, dtype=np.float64, rng=1)
+    layer.b.data[:] = _x(3, seed=3)
+    lin = torch.nn.Linear(4, 3)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor(layer.W.data.T))
+        lin.bias.copy_(torch.tensor(layer.b.data))
+    x, g = _x(2, 5, 4), _x(2, 5, 3, seed=1)
+    y_t, dx_t = _torch_grads(torch, lin, x, g)
+    np.testing.assert_allclose(layer(x), y_t, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(layer.backward(g), dx_t, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(layer.W.grad, lin.weight.grad.numpy().T, rtol=1e-12)
+    np.testing.assert_allclose(layer.b.grad, lin.bias.grad.numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"^Dense\(4→3\): expected input \(N, \.\.\., 4\), got \(2, 5, 3\)$"):
+        layer(np.zeros((2, 5, 3)))
+
+
 # --- Flatten --------------------------------------------------------------------------
 
 def test_flatten_roundtrip_and_gradcheck():

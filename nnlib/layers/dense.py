@@ -22,6 +22,8 @@ class Dense(Layer):
         dtype: dtype of W and b (inputs are cast to it).
 
     Shapes: x (N, D_in) -> Z (N, D_out); W (D_in, D_out); b (D_out,).
+    Sequences work too: x (N, T, D_in) -> (N, T, D_out), the same W applied at every
+    position (e.g. the output layer of a character-level RNN).
     (PyTorch's ``nn.Linear`` stores the transpose, ``weight: (D_out, D_in)``.)
 
     Attribute ``needs_input_grad`` (default True): set it to False on a network's first
@@ -49,12 +51,18 @@ class Dense(Layer):
         self.x = None
 
     def forward(self, x):
-        """x: (N, D_in) -> Z = x W + b: (N, D_out). Caches x for backward."""
+        """x: (N, D_in) -> Z = x W + b: (N, D_out); or (N, T, D_in) -> (N, T, D_out).
+
+        Caches x for backward.
+        """
         x = np.asarray(x, dtype=self.W.data.dtype)    # no copy when already the right dtype
-        check_input(repr(self), x, f"(N, {self.in_features})",
-                    x.ndim == 2 and x.shape[1] == self.in_features)
+        D_in = self.in_features
+        check_input(repr(self), x, f"(N, {D_in})" if x.ndim <= 2 else f"(N, ..., {D_in})",
+                    x.ndim >= 2 and x.shape[-1] == D_in)
         self.x = x
-        z = x @ self.W.data
+        # one (rows, D_in) @ (D_in, D_out) product for every row of every example: for
+        # (N, D_in) input both reshapes are free no-ops
+        z = (x.reshape(-1, D_in) @ self.W.data).reshape(*x.shape[:-1], self.out_features)
         if self.b is not None:
             z += self.b.data                           # in place: no second (N, D_out) array
         return z
@@ -67,15 +75,19 @@ class Dense(Layer):
         """
         if self.x is None:
             raise RuntimeError(f"{self!r}: backward() called before forward()")
-        if np.shape(grad_out) != (self.x.shape[0], self.out_features):
-            raise ValueError(f"{self!r}.backward: expected grad_out "
-                             f"{(self.x.shape[0], self.out_features)}, got {np.shape(grad_out)}")
-        self.W.grad = self.x.T @ grad_out
+        expected = self.x.shape[:-1] + (self.out_features,)
+        if np.shape(grad_out) != expected:
+            raise ValueError(f"{self!r}.backward: expected grad_out {expected}, "
+                             f"got {np.shape(grad_out)}")
+        # fold any sequence axis into the batch axis: every row is one example of x W
+        x = self.x.reshape(-1, self.in_features)
+        dZ = grad_out.reshape(-1, self.out_features)
+        self.W.grad = x.T @ dZ
         if self.b is not None:
-            self.b.grad = grad_out.sum(axis=0)
+            self.b.grad = dZ.sum(axis=0)
         if not self.needs_input_grad:
             return None
-        return grad_out @ self.W.data.T
+        return (dZ @ self.W.data.T).reshape(self.x.shape)
 
     def __repr__(self):
         return f"Dense({self.in_features}→{self.out_features})"
