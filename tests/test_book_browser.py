@@ -2,7 +2,7 @@
 
 The session builds the book strictly (``jupyter-book build -W -n --keep-going --all .``; the test
 fails if the build does), serves ``_build/html`` on a free localhost port and opens every page of
-``_toc.yml`` in headless Chromium (Debian's ``chromium``; Playwright cannot download browsers
+``_toc.yml`` (plus the index and search pages) in headless Chromium (Debian's ``chromium``; Playwright cannot download browsers
 here). Every request that would leave localhost is aborted and recorded. Each page must then show:
 
 * no request to anywhere but localhost, and no local request that failed (404, ...);
@@ -40,7 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-PAGES = list(parse_toc_yaml(ROOT / "_toc.yml"))  # docnames, e.g. "book/intro"
+TOC_PAGES = [f"{d}.html" for d in parse_toc_yaml(ROOT / "_toc.yml")]  # e.g. "book/intro.html"
+# Every page a reader can reach: the chapters, the index, and the search page running a search.
+PAGES = TOC_PAGES + ["genindex.html", "search.html?q=gradient"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 VIEWPORT = {"width": 1280, "height": 1000}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -120,7 +122,7 @@ def browser(chromium_path):
 @dataclass
 class PageReport:
     """Everything observed while loading one page and exercising its controls."""
-    docname: str
+    page: str
     blocked: list[str] = field(default_factory=list)        # requests that tried to leave localhost
     failed: list[str] = field(default_factory=list)         # local requests that failed (404, ...)
     errors: list[str] = field(default_factory=list)         # console errors and uncaught exceptions
@@ -196,8 +198,10 @@ def _exercise_figure_controls(page, report: PageReport) -> None:
             control.scroll_into_view_if_needed()
             control.focus()
             changed = value_changed = False
+            presses = 0
             for _ in range(max(steps, 1)):
                 control.press(key)
+                presses += 1
                 if value_el is not None and value_el.text_content() != before_value:
                     value_changed = True
                 if _frame(root) != before_frame:
@@ -205,12 +209,12 @@ def _exercise_figure_controls(page, report: PageReport) -> None:
                     break
             report.figure_controls.append({"figure": f, "control": cid, "changed": changed,
                                            "value_changed": value_changed or value_el is None,
-                                           "why": f"{steps} x {key}"})
+                                           "why": f"{presses} x {key}"})
 
 
-def _screenshot_slices(page, docname: str) -> None:
+def _screenshot_slices(page, path: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    stem = docname.replace("/", "_")
+    stem = path.split(".html")[0].replace("/", "_")
     for old in SHOTS.glob(f"{stem}_*.png"):
         old.unlink()
     height = page.evaluate("document.documentElement.scrollHeight")
@@ -220,8 +224,8 @@ def _screenshot_slices(page, docname: str) -> None:
                         clip={"x": 0, "y": top, "width": VIEWPORT["width"], "height": min(step, height - top)})
 
 
-def visit(browser, base_url: str, docname: str) -> PageReport:
-    report = PageReport(docname)
+def visit(browser, base_url: str, path: str) -> PageReport:
+    report = PageReport(path)
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
 
@@ -239,7 +243,7 @@ def visit(browser, base_url: str, docname: str) -> PageReport:
     page.on("requestfailed", lambda r: report.failed.append(f"{r.failure} {r.url}")
             if urlparse(r.url).hostname in LOCAL_HOSTS else None)
     try:
-        page.goto(base_url + docname + ".html", wait_until="load")
+        page.goto(base_url + path, wait_until="load")
         # Widgets render on the load event; MathJax then typesets (labels too): wait for both.
         _wait_quietly(page, f"() => ({_WIDGETS_MISSING})().length === 0", 20_000)
         if page.evaluate("() => !!document.querySelector('.math')"):
@@ -263,7 +267,7 @@ def visit(browser, base_url: str, docname: str) -> PageReport:
         report.open_hidden_cells = page.eval_on_selector_all(
             "details.hide", "els => els.filter(d => d.open).map(d => d.textContent.trim().slice(0, 60))")
 
-        _screenshot_slices(page, docname)
+        _screenshot_slices(page, path)
         _exercise_figure_controls(page, report)
         page.wait_for_timeout(200)
     finally:
@@ -273,61 +277,61 @@ def visit(browser, base_url: str, docname: str) -> PageReport:
 
 @pytest.fixture(scope="module")
 def reports(browser, server):
-    """docname -> PageReport, each page visited once however many tests read it."""
+    """page path -> PageReport, each page visited once however many tests read it."""
     cache: dict[str, PageReport] = {}
 
-    def get(docname: str) -> PageReport:
-        if docname not in cache:
-            cache[docname] = visit(browser, server, docname)
-        return cache[docname]
+    def get(path: str) -> PageReport:
+        if path not in cache:
+            cache[path] = visit(browser, server, path)
+        return cache[path]
     return get
 
 
 # --------------------------------------------------------------------------- the checks
 
 def test_every_toc_page_was_built(built_book):
-    missing = [d for d in PAGES if not (built_book / f"{d}.html").exists()]
+    missing = [p for p in TOC_PAGES if not (built_book / p).exists()]
     assert not missing, f"pages listed in _toc.yml but not built: {missing}"
 
 
-@pytest.mark.parametrize("docname", PAGES)
-def test_nothing_loaded_from_the_internet(reports, docname):
-    r = reports(docname)
-    assert not r.blocked, f"{docname}: requests that tried to leave localhost: {r.blocked}"
-    assert not r.failed, f"{docname}: local requests that failed: {r.failed}"
+@pytest.mark.parametrize("page", PAGES)
+def test_nothing_loaded_from_the_internet(reports, page):
+    r = reports(page)
+    assert not r.blocked, f"{page}: requests that tried to leave localhost: {r.blocked}"
+    assert not r.failed, f"{page}: local requests that failed: {r.failed}"
 
 
-@pytest.mark.parametrize("docname", PAGES)
-def test_no_javascript_errors(reports, docname):
-    r = reports(docname)
-    assert not r.errors, f"{docname}: JavaScript errors:\n" + "\n".join(r.errors)
+@pytest.mark.parametrize("page", PAGES)
+def test_no_javascript_errors(reports, page):
+    r = reports(page)
+    assert not r.errors, f"{page}: JavaScript errors:\n" + "\n".join(r.errors)
 
 
-@pytest.mark.parametrize("docname", PAGES)
-def test_math_is_typeset(reports, docname):
-    r = reports(docname)
-    assert not r.math_untypeset, (f"{docname}: {len(r.math_untypeset)} of {r.math_total} math elements "
+@pytest.mark.parametrize("page", PAGES)
+def test_math_is_typeset(reports, page):
+    r = reports(page)
+    assert not r.math_untypeset, (f"{page}: {len(r.math_untypeset)} of {r.math_total} math elements "
                                   f"not typeset by MathJax, e.g. {r.math_untypeset[:3]}")
-    assert not r.math_tex_errors, f"{docname}: TeX errors in math: {r.math_tex_errors[:5]}"
+    assert not r.math_tex_errors, f"{page}: TeX errors in math: {r.math_tex_errors[:5]}"
 
 
-@pytest.mark.parametrize("docname", PAGES)
-def test_widgets_are_rendered(reports, docname):
-    r = reports(docname)
-    assert not r.widgets_missing, (f"{docname}: {len(r.widgets_missing)} of {r.widget_views} embedded "
+@pytest.mark.parametrize("page", PAGES)
+def test_widgets_are_rendered(reports, page):
+    r = reports(page)
+    assert not r.widgets_missing, (f"{page}: {len(r.widgets_missing)} of {r.widget_views} embedded "
                                    f"widgets did not render: {r.widgets_missing[:3]}")
 
 
-@pytest.mark.parametrize("docname", PAGES)
-def test_interactive_figures_respond_to_the_keyboard(reports, docname):
-    r = reports(docname)
+@pytest.mark.parametrize("page", PAGES)
+def test_interactive_figures_respond_to_the_keyboard(reports, page):
+    r = reports(page)
     dead = [c for c in r.figure_controls if not (c["changed"] and c["value_changed"])]
-    assert not dead, (f"{docname}: interactive-figure controls that did not change the figure "
+    assert not dead, (f"{page}: interactive-figure controls that did not change the figure "
                       f"(or the shown value) when moved with the keyboard: {dead}")
 
 
-@pytest.mark.parametrize("docname", PAGES)
-def test_solutions_and_hidden_cells_start_collapsed(reports, docname):
-    r = reports(docname)
-    assert not r.open_solutions, f"{docname}: solutions visible before the reader asks: {r.open_solutions}"
-    assert not r.open_hidden_cells, f"{docname}: hidden cells shown expanded: {r.open_hidden_cells}"
+@pytest.mark.parametrize("page", PAGES)
+def test_solutions_and_hidden_cells_start_collapsed(reports, page):
+    r = reports(page)
+    assert not r.open_solutions, f"{page}: solutions visible before the reader asks: {r.open_solutions}"
+    assert not r.open_hidden_cells, f"{page}: hidden cells shown expanded: {r.open_hidden_cells}"
