@@ -266,9 +266,10 @@ def test_html_and_text_renderings():
     html = bundle["text/html"]
     assert html.startswith('<div class="nnlib-check nnlib-check-fail"')
     assert "<code>" not in html or "</code>" in html
-    assert "💡 Hint:" in html and "<pre" in html and "shape (2,)" in html
+    assert "Hint:</span>" in html and "<pre" in html and "shape (2,)" in html and "✘" in html
+    assert "<table" in html and ">expected:<" in html and ">got:<" in html
     ok = _double_checker().run(lambda x: 2 * x)
-    assert "nnlib-check-pass" in ok.html and "✅" in ok.html
+    assert "nnlib-check-pass" in ok.html and "✔" in ok.html and "✅" not in ok.html
 
 
 def test_html_escapes_reader_output():
@@ -307,14 +308,14 @@ def test_quiz_static_html_is_self_contained_and_gives_per_option_feedback(monkey
     assert "application/vnd.jupyter.widget-view+json" not in bundle
     assert html.count('type="radio"') == 2
     assert "<script" not in html and "http" not in html  # no JS, no external resources
-    assert "✅ Correct. it makes probabilities" in html
-    assert "❌ Not quite. it squashes gradients" in html
+    assert "✔ Correct. it makes probabilities" in html
+    assert "✘ Not quite. it squashes gradients" in html
     assert "input:checked + label + .nnq-fb{display:block}" in html
 
 
 def test_quiz_feedback_and_validation():
     q = quiz("2 + 2?", ["3", "4"], answer=1, explanations=["no", "yes"])
-    assert q.feedback(1) == "✅ Correct. yes" and q.feedback(0) == "❌ Not quite. no"
+    assert q.feedback(1) == "✔ Correct. yes" and q.feedback(0) == "✘ Not quite. no"
     with pytest.raises(ValueError, match="index of the right option"):
         quiz("?", ["a", "b"], answer=2)
     with pytest.raises(ValueError, match="explanations"):

@@ -318,7 +318,7 @@ def test_rejects_a_wrong_answer_with_the_intended_hint(name, wrong, hint):
     result = CHECKERS[name].run(wrong)
     assert result.status == "fail", result.text
     assert result.hint is not None and hint in result.hint, result.text
-    assert "💡 " + result.hint in result.text and "test case" in result.text
+    assert "💡 hint: " + result.hint in result.text and "test case" in result.text
 
 
 @pytest.mark.parametrize("name, wrong, hint", WRONG[::7], ids=[n for n, _, _ in WRONG[::7]])

@@ -388,6 +388,8 @@ def _short(x, limit: int = 80) -> str:
 def format_value(x, limit: int = 600) -> str:
     """A compact, truncated rendering of an input or output for the report."""
     try:
+        if isinstance(x, np.ndarray) and x.ndim == 0 and np.issubdtype(x.dtype, np.number):
+            x = x.item()  # a 0-d array prints like the number it is
         if isinstance(x, list) and len(repr(x)) <= 80:
             text = repr(x)
         elif isinstance(x, np.ndarray) or (isinstance(x, list) and _as_number_array(x) is not None
@@ -434,17 +436,23 @@ _STYLE = {  # left-border colour, background (translucent so dark themes stay re
 }
 
 
+_ICONS = {"pass": ("✅", "✔"), "fail": ("❌", "✘"), "not_attempted": ("✏️", "✎")}
+
+
 class Result:
     """The verdict of one check, with a text and an HTML rendering.
 
     Attributes: ``name``, ``status`` (``"pass"``, ``"fail"`` or ``"not_attempted"``),
     ``passed`` (bool), ``outcome`` (the failing :class:`Outcome`, or ``None``), ``hint``,
-    ``case_index`` / ``n_cases``, ``lines`` (list of ``(role, text)`` pairs making up the report).
+    ``case_index`` / ``n_cases``, ``lines``: the report as ``(role, label, body)`` triples with
+    role ``"text"``, ``"value"`` (a labelled input/expected/got block) or ``"hint"``.
+    The title starts with an emoji in text (✅ ❌ ✏️) and with a plain glyph in HTML (✔ ✘ ✎),
+    which every font has: headless browsers often lack colour-emoji fonts.
     """
 
     def __init__(self, name, status, title, lines=(), outcome=None, hint=None,
                  case_index=None, n_cases=0):
-        self.name, self.status, self.title = name, status, title
+        self.name, self.status, self.headline = name, status, title
         self.lines, self.outcome, self.hint = list(lines), outcome, hint
         self.case_index, self.n_cases = case_index, n_cases
 
@@ -453,14 +461,21 @@ class Result:
         return self.status == "pass"
 
     @property
+    def title(self) -> str:
+        return f"{_ICONS[self.status][0]} {self.headline}"
+
+    @property
     def text(self) -> str:
         out = [self.title]
-        for role, body in self.lines:
-            label = {"hint": "hint: ", "value": ""}.get(role, "")
+        for role, label, body in self.lines:
             if role == "hint":
-                out.append("   💡 " + body)
+                out.append("   💡 hint: " + body)
+            elif role == "value":
+                first, *rest = body.splitlines() or [""]
+                out.append(f"   {label} {first}")
+                out.extend("   " + " " * (len(label) + 1) + line for line in rest)
             else:
-                out.extend("   " + line for line in (label + body).splitlines())
+                out.extend("   " + line for line in body.splitlines())
         return "\n".join(out)
 
     def __str__(self):
@@ -472,20 +487,38 @@ class Result:
     @property
     def html(self) -> str:
         border, background = _STYLE[self.status]
+        icon = _ICONS[self.status][1]
         parts = [f'<div class="nnlib-check nnlib-check-{self.status}" style="border-left:4px solid '
                  f'{border};background:{background};padding:0.5em 0.9em;margin:0.4em 0;'
-                 f'border-radius:4px;font-size:0.95em;line-height:1.45">',
-                 f'<div style="font-weight:600">{html.escape(self.title)}</div>']
-        for role, body in self.lines:
+                 'border-radius:4px;font-size:0.95em;line-height:1.45">',
+                 f'<div style="font-weight:600"><span style="color:{border}">{icon}</span> '
+                 f'{_inline_code(self.headline)}</div>']
+        table: list[str] = []
+        cell = ("border:none;padding:0.15em 0.6em 0.15em 0;vertical-align:top;"
+                "background:transparent")
+
+        def flush():
+            if table:
+                parts.append('<table style="border:none;border-collapse:collapse;margin:0.25em 0 '
+                             f'0.25em 0.8em">{"".join(table)}</table>')
+                table.clear()
+
+        for role, label, body in self.lines:
             if role == "value":
-                parts.append('<pre style="margin:0.2em 0 0.2em 1.2em;padding:0.3em 0.5em;'
-                             'background:rgba(127,127,127,0.10);border-radius:3px;'
-                             f'white-space:pre-wrap;font-size:0.9em">{html.escape(body)}</pre>')
-            elif role == "hint":
+                table.append(
+                    f'<tr style="border:none;background:transparent"><td style="{cell};'
+                    f'white-space:nowrap;font-style:italic">{html.escape(label)}</td>'
+                    f'<td style="{cell}"><pre style="margin:0;padding:0.2em 0.45em;border:none;'
+                    'background:rgba(127,127,127,0.12);border-radius:3px;white-space:pre-wrap;'
+                    f'font-size:0.88em;line-height:1.35">{html.escape(body)}</pre></td></tr>')
+                continue
+            flush()
+            if role == "hint":
                 parts.append('<div style="margin-top:0.35em"><span style="font-weight:600">'
-                             f'💡 Hint:</span> {_inline_code(body)}</div>')
+                             f'Hint:</span> {_inline_code(body)}</div>')
             else:
                 parts.append(f'<div style="margin:0.15em 0">{_inline_code(body)}</div>')
+        flush()
         parts.append("</div>")
         return "".join(parts)
 
@@ -577,22 +610,22 @@ class Checker:
     def run(self, fn) -> Result:
         """Check ``fn`` and return the :class:`Result` without displaying it."""
         if not callable(fn):
-            return Result(self.name, "fail", f"❌ {self.name}: expected a function, got "
+            return Result(self.name, "fail", f"{self.name}: expected a function, got "
                           f"{_type_name(fn)}",
-                          [("text", f"Pass the function itself: `check.{self.name}({self.name})` — "
+                          [("text", "", f"Pass the function itself: `check.{self.name}({self.name})` — "
                             f"not the result of calling it, `check.{self.name}({self.name}(...))`.")])
         for index, case in enumerate(self.cases):
             outcome = self._run_case(fn, case)
             if outcome.problem is None:
                 continue
             if outcome.problem.kind == "not_attempted":
-                return Result(self.name, "not_attempted", f"✏️ {self.name}: {NOT_ATTEMPTED}",
+                return Result(self.name, "not_attempted", f"{self.name}: {NOT_ATTEMPTED}",
                               outcome=outcome, case_index=index, n_cases=len(self.cases))
             return self._failure(outcome, index)
         extra = f" {self.success}" if self.success else ""
         n = len(self.cases)
         cases = "the test case passes" if n == 1 else f"all {n} test cases pass"
-        return Result(self.name, "pass", f"✅ {self.name}: correct — {cases}.{extra}", n_cases=n)
+        return Result(self.name, "pass", f"{self.name}: correct — {cases}.{extra}", n_cases=n)
 
     def expected_for(self, case: Case):
         """The right answer for ``case`` (computed by the reference on a fresh copy)."""
@@ -665,34 +698,34 @@ class Checker:
     def _failure(self, o: Outcome, index: int) -> Result:
         case, problem = o.case, o.problem
         label = f" — {case.label}" if case.label else ""
-        title = f"❌ {self.name}: test case {index + 1} of {len(self.cases)} failed{label}"
-        lines: list[tuple[str, str]] = [("text", f"called `{self.signature}` with:")]
+        title = f"{self.name}: test case {index + 1} of {len(self.cases)} failed{label}"
+        lines: list[tuple[str, str, str]] = [("text", "", f"called `{self.signature}` with:")]
         for name, value in zip(self._names(len(o.args)), o.args):
-            lines.append(("value", f"{name} = {format_value(value)}"))
+            lines.append(("value", f"{name} =", format_value(value)))
         for name, value in o.kwargs.items():
-            lines.append(("value", f"{name} = {format_value(value)}"))
-        lines.append(("text", problem.message))
+            lines.append(("value", f"{name} =", format_value(value)))
+        lines.append(("text", "", problem.message))
         if problem.kind in ("values", "nonfinite", "shape", "type", "length", "none"):
             shown_expected = problem.expected_part if problem.part else o.expected
             shown_got = problem.got_part if problem.part else o.got
             tag = f" {problem.part}" if problem.part else ""
             if shown_expected is not None:
-                lines.append(("value", f"expected{tag}: {format_value(shown_expected)}"))
-            lines.append(("value", f"got{tag}:      {format_value(shown_got)}"))
+                lines.append(("value", f"expected{tag}:", format_value(shown_expected)))
+            lines.append(("value", f"got{tag}:", format_value(shown_got)))
         if o.warnings and problem.kind != "warning":
-            lines.append(("text", f"NumPy warned: \"{o.warnings[0]}\""))
+            lines.append(("text", "", f"NumPy warned: \"{o.warnings[0]}\""))
         if o.printed_chars:
             head = "\n".join(o.printed.splitlines()[:6])
-            lines.append(("text", f"your function printed {o.printed_chars:,} characters; "
+            lines.append(("text", "", f"your function printed {o.printed_chars:,} characters; "
                           "the start:"))
-            lines.append(("value", "\n".join(line[:160] for line in head.splitlines())))
+            lines.append(("value", "printed:", "\n".join(line[:160] for line in head.splitlines())))
         hint = next((m.hint for m in self.mistakes if m.matches(o, self.output_names)), None)
         if hint is None and problem.kind == "error" and isinstance(o.error, TypeError) \
                 and _raised_at_call(o.error):
             hint = (f"The checker calls `{self.signature}`; does your function accept these "
                     "arguments in this order?")
         if hint:
-            lines.append(("hint", hint))
+            lines.append(("hint", "", hint))
         return Result(self.name, "fail", title, lines, o, hint, index, len(self.cases))
 
 

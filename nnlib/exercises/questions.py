@@ -56,7 +56,7 @@ class Reveal:
     def html(self) -> str:
         return ('<details class="nnlib-reveal" style="border:1px solid rgba(127,127,127,0.35);'
                 'border-radius:4px;padding:0.4em 0.8em;margin:0.4em 0">'
-                f'<summary style="cursor:pointer;font-weight:600">❓ {_md(self.question)}</summary>'
+                f'<summary style="cursor:pointer;font-weight:600">{_md(self.question)}</summary>'
                 f'<div style="margin-top:0.5em">{_md(self.answer)}</div></details>')
 
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -96,7 +96,7 @@ class Quiz:
 
     def feedback(self, choice: int) -> str:
         """The plain-text verdict for option ``choice`` (what both views show)."""
-        mark = "✅ Correct." if choice == self.answer else "❌ Not quite."
+        mark = "✔ Correct." if choice == self.answer else "✘ Not quite."
         return f"{mark} {self.explanations[choice]}".strip()
 
     @property
@@ -123,7 +123,7 @@ class Quiz:
                  f"#{uid} input:checked + label + .nnq-fb{{display:block}}</style>")
         return (f'<div class="nnlib-quiz" id="{uid}" style="border:1px solid '
                 'rgba(127,127,127,0.35);border-radius:4px;padding:0.5em 0.9em;margin:0.4em 0">'
-                f'{style}<div style="font-weight:600;margin-bottom:0.3em">❓ {_md(self.question)}'
+                f'{style}<div style="font-weight:600;margin-bottom:0.3em">{_md(self.question)}'
                 f'</div>{"".join(rows)}</div>')
 
     def widget(self):
@@ -140,7 +140,7 @@ class Quiz:
                     verdict.value = _md(self.feedback(labels.index(change["new"])))
 
             buttons.observe(on_change, names="value")
-            title = widgets.HTML(value=f"<b>❓ {_md(self.question)}</b>")
+            title = widgets.HTML(value=f"<b>{_md(self.question)}</b>")
             self._widget = widgets.VBox([title, buttons, verdict])
         return self._widget
 
@@ -183,6 +183,6 @@ def quiz(question: str, options: Sequence[str], answer: int,
     >>> q = quiz("softmax'(z) is …", ["s * (1 - s)", "diag(s) - s sᵀ"], answer=1,
     ...          explanations=["only the diagonal", "the full Jacobian"])
     >>> q.feedback(0)
-    '❌ Not quite. only the diagonal'
+    '✘ Not quite. only the diagonal'
     """
     return Quiz(question, options, answer, explanations)
