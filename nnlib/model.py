@@ -113,7 +113,9 @@ class Sequential(Layer):
                 or float targets shaped like the model's output (``(N,)`` works for ``(N, 1)``).
             loss: a loss object, e.g. ``CrossEntropyLoss()``; optimizer: e.g. ``Adam(model.parameters())``.
             validation_data: ``(X_val, y_val)``, evaluated after every epoch.
-            shuffle: reshuffle the training set every epoch (from ``seed``: same seed, same run).
+            shuffle: reshuffle the training set every epoch.
+            seed: seeds the shuffling, so the same seed and the same initial model give the same
+                run (layers with their own randomness, like Dropout, use their own ``rng``).
             early_stopping: None, a patience (int), or an :class:`EarlyStopping`; watches
                 ``val_loss`` and, by default, restores the best weights at the end.
             progress: show a tqdm progress bar. live_plot: redraw a loss curve each epoch
@@ -134,6 +136,8 @@ class Sequential(Layer):
             FloatingPointError: the loss became NaN or inf (the message says what to try).
         """
         X, y = _check_data("fit", X, y)
+        if scheduler_interval not in ("batch", "epoch"):
+            raise ValueError(f"fit: scheduler_interval must be 'batch' or 'epoch', got {scheduler_interval!r}")
         metrics = _metric_functions(metrics, loss, y)
         stopper = _as_stopper(early_stopping)
         if stopper is not None and validation_data is None:
@@ -338,11 +342,15 @@ class LivePlot:
 
 
 def _draw_history(ax, history, keys):
+    from matplotlib.ticker import MaxNLocator
+
     for key in keys:
-        if key in history:
-            ax.plot(range(1, len(history[key]) + 1), history[key], marker=".", label=key)
+        if key in history:      # validation dashed: tells the curves apart without colour
+            ax.plot(range(1, len(history[key]) + 1), history[key], marker=".", label=key,
+                    linestyle="--" if key.startswith("val_") else "-")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
+    ax.set_ylabel("loss" if all("loss" in k for k in keys) else "value")
     ax.legend()
 
 

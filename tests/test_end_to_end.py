@@ -10,7 +10,6 @@ worker threads made a 64-256-10 MLP ten times slower than a single thread.
 """
 import time
 
-import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 

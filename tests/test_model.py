@@ -7,8 +7,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from nnlib.data import blobs  # noqa: E402
-from nnlib.layers.activation import ReLU, Tanh  # noqa: E402
-from nnlib.layers.base import Layer, Parameter  # noqa: E402
+from nnlib.layers.activation import ReLU, Sigmoid, Tanh  # noqa: E402
+from nnlib.layers.base import Layer  # noqa: E402
 from nnlib.layers.dense import Dense  # noqa: E402
 from nnlib.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss  # noqa: E402
 from nnlib.model import EarlyStopping, History, LivePlot, Sequential, accuracy  # noqa: E402
@@ -149,6 +149,15 @@ def test_scheduler_is_stepped_per_batch_or_per_epoch(three_blobs, interval, expe
     np.testing.assert_allclose(h["lr"], [0.1 * 0.9 ** (per_epoch * e) for e in range(3)])
 
 
+def test_scheduler_interval_is_validated(three_blobs):
+    X, y, _, _ = three_blobs
+    model = mlp()
+    opt = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="scheduler_interval"):
+        model.fit(X, y, CrossEntropyLoss(), opt, scheduler=StepLR(opt, 2), scheduler_interval="step",
+                  progress=False)
+
+
 def test_regression_with_flat_float_targets():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(200, 1))
@@ -168,11 +177,10 @@ def test_accuracy_metric():
 
 
 def test_binary_classification_reports_accuracy_with_the_right_threshold():
+    """Logits are thresholded at 0, probabilities (after a Sigmoid, with BCELoss) at 0.5."""
     X, y = blobs(100, centers=2, std=0.5, seed=0)
-    for loss, last in ((BCEWithLogitsLoss(), []), (BCELoss(), [])):
-        from nnlib.layers.activation import Sigmoid
-        layers = [Dense(2, 1, rng=0, dtype=np.float64)] + ([Sigmoid()] if isinstance(loss, BCELoss) else [])
-        model = Sequential(layers + last)
+    for loss, head in ((BCEWithLogitsLoss(), []), (BCELoss(), [Sigmoid()])):
+        model = Sequential([Dense(2, 1, rng=0, dtype=np.float64), *head])
         h = model.fit(X, y.astype(float), loss, Adam(model.parameters(), lr=0.05), epochs=30, progress=False)
         assert h["accuracy"][-1] > 0.95, type(loss).__name__
 
