@@ -262,3 +262,21 @@ def test_time_limit_and_print_capture_work_inside_a_jupyter_kernel(tmp_path):
     assert "did not finish within 0.5 s" in text
     assert "elapsed 0." in text or "elapsed 1." in text
     assert "debug [1. 2. 3.]" in text  # shown inside the report, not as a raw stream
+
+
+def test_student_html_build_hides_every_solution(chapter, tmp_path):
+    """``--html``: the student book builds strictly and its pages contain no solution."""
+    root = chapter.parent.parent
+    (root / "_config.yml").write_text(textwrap.dedent("""\
+        title: Test book
+        execute:
+          execute_notebooks: force
+        sphinx:
+          extra_extensions: [sphinx_exercise]
+        """))
+    out = tmp_path / "student_book"
+    assert main([str(out), "--root", str(root), "--html"]) == 0
+    page = (out / "_build" / "html" / "book" / "chx.html").read_text(encoding="utf-8")
+    assert "A softmax that never overflows" in page and "not attempted yet" in page
+    assert SECRET not in page and "hidden answer text" not in page
+    assert "Solution to" not in page and "strict=True" not in page
