@@ -215,9 +215,9 @@ class Adam(Optimizer):
     def update(self, p, g, state):
         t, m, v = self._moments(p, g, state)
         b1, b2 = self.betas
-        m_hat_scale = self.lr / (1 - b1**t)
-        v_hat_sqrt = np.sqrt(v) / math.sqrt(1 - b2**t)
-        p.data -= m_hat_scale * m / (v_hat_sqrt + self.eps)
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 class AdamW(Adam):
