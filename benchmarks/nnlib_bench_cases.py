@@ -2,7 +2,7 @@
 
     python benchmarks/nnlib_bench_cases.py {nnlib|torch} {mlp|conv1|conv2|lstm} [--repeats R]
 
-Prints one JSON line: ``{"framework", "case", "median_ms", "times_ms"}``.
+Prints one JSON line: ``{"framework", "case", "median_ms", "median_cpu_ms", "wall_ms", "cpu_ms"}``.
 
 Why a process per framework and case: with NumPy and PyTorch loaded in the same process,
 NumPy timings here were distorted 10-60× (two OpenMP/BLAS thread pools and allocators
@@ -118,16 +118,22 @@ def torch_step(case: str, threads: int):
     return step
 
 
-def time_it(step, repeats: int, warmup: int = 5) -> list[float]:
-    """Milliseconds per call, after ``warmup`` untimed calls."""
+def time_it(step, repeats: int, warmup: int = 5) -> tuple[list[float], list[float]]:
+    """Milliseconds per call, wall-clock and CPU time of this process, after ``warmup`` calls.
+
+    CPU time (user + system, all threads) is what the step costs; wall time also counts the
+    moments the scheduler gave our core to someone else. With one thread and an idle machine
+    they agree; on a busy shared machine CPU time is the steadier measure.
+    """
     for _ in range(warmup):
         step()
-    times = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         step()
-        times.append((time.perf_counter() - start) * 1e3)
-    return times
+        wall.append((time.perf_counter() - w0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
+    return wall, cpu
 
 
 def main():
@@ -138,9 +144,9 @@ def main():
     parser.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "1")))
     args = parser.parse_args()
     step = nnlib_step(args.case) if args.framework == "nnlib" else torch_step(args.case, args.threads)
-    times = time_it(step, args.repeats)
-    print(json.dumps(dict(framework=args.framework, case=args.case,
-                          median_ms=float(np.median(times)), times_ms=times)))
+    wall, cpu = time_it(step, args.repeats)
+    print(json.dumps(dict(framework=args.framework, case=args.case, median_ms=float(np.median(wall)),
+                          median_cpu_ms=float(np.median(cpu)), wall_ms=wall, cpu_ms=cpu)))
 
 
 if __name__ == "__main__":

@@ -100,6 +100,15 @@ class Conv2D(Layer):
         self.W = Parameter(W, "W")
         self.b = Parameter(np.zeros(out_channels, dtype=dtype), "b") if bias else None
         self._cache = None
+        self._scratch = {}
+
+    def _buffer(self, key: str, shape: tuple, dtype) -> np.ndarray:
+        """A work array kept between calls. Allocating megabytes afresh each step made the OS
+        map and zero new memory pages every time: that cost as much as the arithmetic."""
+        buf = self._scratch.get(key)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self._scratch[key] = np.empty(shape, dtype=dtype)
+        return buf
 
     def __repr__(self):
         return (f"Conv2D({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -121,7 +130,7 @@ class Conv2D(Layer):
         if sh == sw:
             P = Ho * Wp                                 # positions in the Wp-wide output grid
             Pvalid = (Ho - 1) * Wp + Wo                 # the last ones are past the last real pixel
-            cols = np.empty((N, C, kh * kw, P), dtype=x.dtype)
+            cols = self._buffer("cols", (N, C, kh * kw, P), x.dtype)
             cols[..., Pvalid:] = 0
             for i in range(kh):
                 for j in range(kw):
@@ -136,10 +145,11 @@ class Conv2D(Layer):
         cols = cols.reshape(N, C * kh * kw, -1)
 
         W2 = self.W.data.reshape(self.out_channels, -1)            # (C_out, C*kh*kw)
-        y = (W2 @ cols).reshape(N, self.out_channels, Ho, grid_w)[..., :Wo]   # one BLAS call per image
-        y = y + self.b.data[:, None, None] if self.b is not None else np.ascontiguousarray(y)
+        y = W2 @ cols                                              # (N, C_out, positions): BLAS
+        if self.b is not None:
+            y += self.b.data[:, None]
         self._cache = (x.shape, xp.shape, cols, grid_w)
-        return y
+        return y.reshape(N, self.out_channels, Ho, grid_w)[..., :Wo]   # drop junk columns: a view
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """grad_out: (N, C_out, H_out, W_out) → dx: (N, C_in, H, W); fills W.grad and b.grad."""
@@ -154,8 +164,9 @@ class Conv2D(Layer):
                     grad_out.shape[0] == N and O == self.out_channels)
 
         # Junk output positions get zero gradient, so they add nothing to dW or dx.
-        g = np.zeros((N, O, Ho, grid_w), dtype=np.result_type(grad_out, cols))
+        g = self._buffer("grad", (N, O, Ho, grid_w), np.result_type(grad_out, cols))
         g[..., :Wo] = grad_out
+        g[..., Wo:] = 0
         g = g.reshape(N, O, -1)
 
         if self.b is not None:
@@ -168,7 +179,8 @@ class Conv2D(Layer):
         # value sits in several columns, so "col2im" ADDS them back: the exact mirror of the
         # slices taken in forward (one slice-add per kernel tap).
         W2 = self.W.data.reshape(O, -1)
-        dcols = (W2.T @ g).reshape(N, C, kh * kw, -1)
+        dcols = np.matmul(W2.T, g, out=self._buffer("dcols", (N, C * kh * kw, g.shape[2]), g.dtype))
+        dcols = dcols.reshape(N, C, kh * kw, -1)
         if sh == sw:
             Pvalid = (Ho - 1) * Wp + Wo
             dflat = np.zeros((N, C, Hp * Wp), dtype=dcols.dtype)
