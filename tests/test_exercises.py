@@ -332,3 +332,18 @@ def test_quiz_widget_updates_feedback_on_choice():
     assert "Not quite" in verdict.value
     buttons.value = buttons.options[1]
     assert "Correct" in verdict.value
+
+
+def test_an_existing_alarm_timer_is_left_alone():
+    import signal
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *a: fired.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 30.0)
+        result = _double_checker(timeout=0.3).run(lambda x: time.sleep(5))
+        remaining = signal.getitimer(signal.ITIMER_REAL)[0]
+        assert "did not finish" in result.text
+        assert 25.0 < remaining <= 30.0 and not fired
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -8,9 +8,10 @@ the likely mistake. It never raises on a reader's mistake (an exception in their
 cells use it, so building the book proves every solution.
 
 Modules: :mod:`~nnlib.exercises.core` (the engine: ``Checker``, ``Case``, ``Mistake``),
-:mod:`~nnlib.exercises.common` (shared NumPy-level hints), ``ch01`` … ``ch06`` (one module of
-checkers per chapter; each module's docstring lists its checkers and the mistakes they
-recognise), :mod:`~nnlib.exercises.questions` (``reveal`` and ``quiz`` for concept questions),
+:mod:`~nnlib.exercises.report` (the verdict as text and HTML), :mod:`~nnlib.exercises.common`
+(shared NumPy-level hints), ``ch01`` … ``ch06`` and ``conv`` (the checkers of one chapter each;
+every module's docstring lists its checkers and the mistakes they recognise),
+:mod:`~nnlib.exercises.questions` (``reveal`` and ``quiz`` for concept questions),
 :mod:`~nnlib.exercises.edition` (the student edition: ``python -m nnlib.exercises.edition``).
 
 The pattern every chapter follows (one exercise = five cells)
