@@ -289,6 +289,20 @@ def test_live_plot_draws_in_one_figure_without_leaking_figures(three_blobs):
     np.testing.assert_array_equal(lines[1].get_ydata(), [2.0, 1.0, 0.5])
 
 
+def test_history_plot():
+    h = History()
+    for loss in (3.0, 2.0, 1.5):
+        h.append({"loss": loss, "val_loss": loss + 1, "accuracy": 0.5})
+    ax = h.plot()
+    assert [line.get_label() for line in ax.get_lines()] == ["loss", "val_loss"]
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [1, 2, 3])
+    assert ax.get_lines()[1].get_linestyle() == "--"
+    plt.close(ax.figure)
+    ax = h.plot(keys=("accuracy",))
+    assert ax.get_ylabel() == "value"
+    plt.close(ax.figure)
+
+
 # ---- save / load --------------------------------------------------------------------------------
 
 def test_save_load_round_trip(tmp_path, three_blobs):

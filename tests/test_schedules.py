@@ -1,5 +1,7 @@
 """Schedules: each one against torch.optim.lr_scheduler on the optimizer parity problem."""
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,7 +10,9 @@ from nnlib.layers.base import Parameter
 from nnlib.optimizers import SGD, Adam
 from nnlib.schedules import (CosineAnnealingLR, ExponentialLR, LinearWarmup, OneCycleLR, StepLR,
                              lr_curve)
-from test_optimizers import run_pair
+
+sys.path.insert(0, str(Path(__file__).parent))   # share the parity problem, whatever the import mode
+from test_optimizers import run_pair  # noqa: E402
 
 # (our schedule, torch schedule name, our kwargs, torch kwargs)
 SCHEDULES = [
