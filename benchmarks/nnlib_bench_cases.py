@@ -54,6 +54,8 @@ def nnlib_step(case: str):
         from nnlib.losses import cross_entropy, cross_entropy_grad
         from nnlib.optimizers import SGD
         layers = [Dense(784, 256), ReLU(), Dense(256, 128), ReLU(), Dense(128, 10)]
+        # The input is data: like a torch tensor without requires_grad, it needs no gradient.
+        layers[0].needs_input_grad = False
         opt = SGD([p for layer in layers for p in layer.parameters()], lr=0.01)
 
         def step():
