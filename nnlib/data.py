@@ -6,7 +6,8 @@ licences in its README.md). Conventions: ``X`` is ``(N, D)`` float, ``y`` is ``(
 ids ``0 … K−1``.
 
     toy 2-D      xor, spirals, moons, circles, blobs
-    real         load_digits (8×8, scikit-learn), load_mnist (10,000 × 28×28), load_text
+    real         load_digits (8×8, scikit-learn), load_mnist (10,000 × 28×28),
+                 load_diabetes (regression, scikit-learn), load_text
     tools        train_val_test_split, one_hot, batches
 """
 from __future__ import annotations
@@ -115,6 +116,27 @@ def load_digits() -> Digits:
 
     d = sklearn_digits()
     return Digits(d.data / 16.0, d.target.astype(np.int64), d.images / 16.0)
+
+
+class Diabetes(NamedTuple):
+    X: np.ndarray              # (442, 10) float64, raw measurements (age in years, bmi, ...)
+    y: np.ndarray              # (442,) float64, disease progression after one year (25–346)
+    feature_names: list[str]
+
+
+def load_diabetes() -> Diabetes:
+    """A small real regression problem (scikit-learn's bundled diabetes data, 442 patients).
+
+    Ten baseline measurements (age, sex, body-mass index, blood pressure, six blood serum
+    values) and a measure of disease progression one year later (Efron, Hastie, Johnstone &
+    Tibshirani, 2004). It stands in for the withdrawn Boston housing data. The features are
+    returned *unscaled* (ages in years next to serum levels): standardise them, with the mean
+    and std of the training split, before training. Use as ``X, y, names = load_diabetes()``.
+    """
+    from sklearn.datasets import load_diabetes as sklearn_diabetes
+
+    d = sklearn_diabetes(scaled=False)
+    return Diabetes(d.data.astype(np.float64), d.target.astype(np.float64), list(d.feature_names))
 
 
 def load_mnist(flatten: bool = True, test_size: int = 2000, seed=0):

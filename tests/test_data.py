@@ -65,6 +65,13 @@ def test_load_digits():
     assert set(y) == set(range(10))
 
 
+def test_load_diabetes():
+    X, y, names = data.load_diabetes()
+    assert X.shape == (442, 10) and y.shape == (442,) and len(names) == 10
+    assert names[0] == "age" and 19 <= X[:, 0].min() and X[:, 0].max() <= 79   # years: unscaled
+    assert 25 <= y.min() and y.max() <= 346
+
+
 def test_load_mnist_split_and_types():
     X_train, y_train, X_test, y_test = data.load_mnist()
     assert X_train.shape == (8000, 784) and X_test.shape == (2000, 784)
