@@ -5,7 +5,7 @@ always gives the same points); the real data sets ship inside ``nnlib/datasets/`
 licences in its README.md). Conventions: ``X`` is ``(N, D)`` float, ``y`` is ``(N,)`` int class
 ids ``0 … K−1``.
 
-    toy 2-D      xor, spirals, moons, circles, blobs
+    toy 2-D      logic_gate (AND, OR, ...), xor, spirals, moons, circles, blobs
     real         load_digits (8×8, scikit-learn), load_mnist (10,000 × 28×28),
                  load_diabetes (regression, scikit-learn), load_text
     tools        train_val_test_split, one_hot, batches
@@ -28,6 +28,20 @@ def _as_rng(seed) -> np.random.Generator:
 # Toy 2-D problems: small enough to plot, hard enough to need a hidden layer.
 # ---------------------------------------------------------------------------------------------
 
+def logic_gate(op: str = "and") -> tuple[np.ndarray, np.ndarray]:
+    """The truth table of a two-input logic gate: ``X: (4, 2)`` rows 00, 01, 10, 11; ``y: (4,)``.
+
+    ``op`` is ``"and"``, ``"or"``, ``"nand"``, ``"nor"`` or ``"xor"``. Every gate but XOR is
+    linearly separable, so a single perceptron can learn it.
+    """
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    a, b = X[:, 0] == 1, X[:, 1] == 1
+    gates = {"and": a & b, "or": a | b, "nand": ~(a & b), "nor": ~(a | b), "xor": a ^ b}
+    if op not in gates:
+        raise ValueError(f"logic_gate: unknown gate {op!r}; choose from {sorted(gates)}")
+    return X, gates[op].astype(np.int64)
+
+
 def xor(n: int | None = None, noise: float = 0.2, seed=0) -> tuple[np.ndarray, np.ndarray]:
     """The XOR problem: class 1 when exactly one coordinate is "on".
 
@@ -35,8 +49,7 @@ def xor(n: int | None = None, noise: float = 0.2, seed=0) -> tuple[np.ndarray, n
     no straight line separates the classes, which is why a perceptron fails on it.
     ``xor(n, noise)`` gives ``n`` points scattered (Gaussian, std ``noise``) around the corners.
     """
-    corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    labels = np.array([0, 1, 1, 0])
+    corners, labels = logic_gate("xor")
     if n is None:
         return corners, labels
     rng = _as_rng(seed)

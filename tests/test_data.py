@@ -36,6 +36,20 @@ def test_xor_truth_table():
     np.testing.assert_array_equal(y, np.logical_xor(X[:, 0], X[:, 1]).astype(int))
 
 
+@pytest.mark.parametrize("op, expected", [("and", [0, 0, 0, 1]), ("or", [0, 1, 1, 1]),
+                                          ("nand", [1, 1, 1, 0]), ("nor", [1, 0, 0, 0]),
+                                          ("xor", [0, 1, 1, 0])])
+def test_logic_gates(op, expected):
+    X, y = data.logic_gate(op)
+    np.testing.assert_array_equal(X, [[0, 0], [0, 1], [1, 0], [1, 1]])
+    np.testing.assert_array_equal(y, expected)
+
+
+def test_logic_gate_rejects_unknown_gates():
+    with pytest.raises(ValueError, match="xnor"):
+        data.logic_gate("xnor")
+
+
 def test_toy_sets_have_the_intended_geometry():
     X, y = data.circles(400, noise=0.0, factor=0.3)
     radius = np.linalg.norm(X, axis=1)
