@@ -136,14 +136,22 @@ class PageReport:
     open_hidden_cells: list[str] = field(default_factory=list)
 
 
-# Runs in the page: which widget-view scripts have no rendered view in front of them?
+# Runs in the page: which widget-view scripts have no rendered view in front of them? (The
+# html-manager inserts a div.widget-subarea before each script and renders the view into it; a
+# view inside a collapsed cell has no height, so only visible ones must take up space.)
 _WIDGETS_MISSING = """() => Array.from(
     document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
   .filter(s => { const v = s.previousElementSibling;
-                 return !(v && v.classList.contains('widget-subarea')
-                          && v.querySelector('.jupyter-widgets')
-                          && v.getBoundingClientRect().height > 0); })
+                 const w = v && v.classList.contains('widget-subarea') && v.querySelector('.jupyter-widgets');
+                 const collapsed = s.closest('details:not([open]), .toggle-hidden');
+                 return !(w && w.childElementCount > 0 && (collapsed || w.getBoundingClientRect().height > 0)); })
   .map(s => s.textContent.trim().slice(0, 120))"""
+
+# Runs in the page on one figure: open the collapsed cells/dropdowns around it, so that its
+# controls can take keyboard focus (after the collapsed-state checks have been made).
+_REVEAL = """root => { for (let e = root; e; e = e.parentElement) {
+    if (e.tagName === 'DETAILS') e.open = true;
+    e.classList.remove('toggle-hidden'); } }"""
 
 _MATH = """() => {
   const all = Array.from(document.querySelectorAll('span.math, div.math'));
@@ -178,6 +186,7 @@ def _exercise_figure_controls(page, report: PageReport) -> None:
     """
     figures = page.query_selector_all(".nnlib-interactive")
     for f, root in enumerate(figures):
+        root.evaluate(_REVEAL)
         controls = root.query_selector_all("input[type=range], select")
         if not controls:
             report.figure_controls.append({"figure": f, "control": None, "changed": False,
@@ -207,9 +216,10 @@ def _exercise_figure_controls(page, report: PageReport) -> None:
                 if _frame(root) != before_frame:
                     changed = True
                     break
+            why = "it has a single value" if last == 0 else f"{presses} x {key}"
             report.figure_controls.append({"figure": f, "control": cid, "changed": changed,
                                            "value_changed": value_changed or value_el is None,
-                                           "why": f"{presses} x {key}"})
+                                           "why": why})
 
 
 def _screenshot_slices(page, path: str) -> None:
