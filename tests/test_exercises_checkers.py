@@ -416,10 +416,19 @@ def test_gate_weights_reject_with_hint(gate, w, b, hint):
     assert result.status == "fail" and hint in result.hint, result.text
 
 
+@pytest.mark.parametrize("w, b", [(None, None), (..., ...), (np.zeros(2), 0.0)])
+def test_gate_placeholders_are_not_attempted(w, b, capsys):
+    ch01.and_weights(w, b)
+    assert "not attempted yet" in capsys.readouterr().out
+    with pytest.raises(AssertionError):
+        ch01.or_weights(w, b, strict=True)
+
+
 def test_gate_weights_survive_garbage_and_strict(capsys):
     ch01.and_weights("banana", None)
-    ch01.or_weights(None)
-    assert capsys.readouterr().out.count("❌") == 2
+    ch01.or_weights(np.array([1.0, 1.0]), "x")
+    ch01.or_weights(np.array([1.0, 1.0]))
+    assert capsys.readouterr().out.count("❌") == 3
     with pytest.raises(AssertionError):
         ch01.and_weights(np.array([1.0, 1.0]), -0.5, strict=True)
     ch01.and_weights((np.array([1.0, 1.0]), -1.5), strict=True)  # a (w, b) tuple works too

@@ -17,7 +17,9 @@ checker                                       recognises (hint given)
                                               error not multiplied by x; ``>=`` in the step
 ``and_weights(w, b)``, ``or_weights(w, b)``   the other gate; a constant output (bias too
 (the reader's weights, not a function)        large/small); a point exactly on the line;
-                                              wrong number of weights
+                                              wrong number of weights. The starter's
+                                              placeholders (``None``/``...``, or w = 0 with
+                                              b = 0) count as "not attempted yet"
 ============================================  ==================================================
 """
 from __future__ import annotations
@@ -27,7 +29,7 @@ import numpy as np
 from nnlib.activations import sigmoid as _sigmoid
 
 from .common import COMMON
-from .core import Case, Checker, Mistake, show
+from .core import Case, Checker, Mistake, Result, show
 
 __all__ = ["neuron", "perceptron_predict", "perceptron_update", "and_weights", "or_weights"]
 
@@ -164,6 +166,11 @@ class _GateCheck:
         return f"<checker for {self.gate.lower()}_weights(w, b)>"
 
     def run(self, w, b):
+        if _placeholder(w, b):
+            name = f"{self.gate.lower()}_weights"
+            return Result(name, "not_attempted", f"{name}: not attempted yet — replace the "
+                          "placeholder weights and bias with your own, run that cell, then run "
+                          "this check again.")
         self._w, self._b = w, b
 
         def your_neuron(X):
@@ -184,6 +191,16 @@ class _GateCheck:
         if strict and not result.passed:
             raise AssertionError(f"{self.gate.lower()}_weights: the solution fails its check\n"
                                  f"{result.text}")
+
+
+def _placeholder(w, b) -> bool:
+    """``None``/``...`` or all-zero weights with a zero bias: the starter, untouched."""
+    if w is None or w is Ellipsis or b is Ellipsis:
+        return True
+    try:
+        return b is not None and not np.any(np.asarray(w, dtype=float)) and float(b) == 0.0
+    except (TypeError, ValueError):
+        return False
 
 
 def _compact(v) -> str:
