@@ -26,6 +26,7 @@ import numpy as np
 from . import losses
 from .data import batches
 from .layers.base import Layer
+from .optimizers import clip_grad_norm
 
 CLASSIFICATION_LOSSES = (losses.CrossEntropyLoss, losses.BCELoss, losses.BCEWithLogitsLoss,
                          losses.FocalLoss)
@@ -105,7 +106,7 @@ class Sequential(Layer):
     def fit(self, X, y, loss, optimizer, epochs: int = 10, batch_size: int = 32,
             validation_data=None, shuffle: bool = True, early_stopping=None, progress: bool = True,
             live_plot: bool = False, scheduler=None, scheduler_interval: str = "batch",
-            seed=0, metrics=None) -> "History":
+            clip_norm: float | None = None, seed=0, metrics=None) -> "History":
         """Train with mini-batch gradient descent; return the per-epoch History.
 
         Args:
@@ -124,6 +125,8 @@ class Sequential(Layer):
                 (``scheduler_interval="batch"``, so count its steps in batches: e.g.
                 ``OneCycleLR(opt, max_lr, total_steps=epochs * ceil(N / batch_size))``) or after
                 every epoch (``scheduler_interval="epoch"``).
+            clip_norm: if given, rescale the gradients before each step so their global norm is
+                at most this (:func:`~nnlib.optimizers.clip_grad_norm`); tames exploding gradients.
             metrics: names or functions ``f(y_hat, y) -> float``; default ``("accuracy",)``
                 for classification (a classification loss or integer labels), else none.
 
@@ -155,6 +158,8 @@ class Sequential(Layer):
                     batch_loss = loss(y_hat, y_b)
                     _stop_if_not_finite(batch_loss, epoch, optimizer)
                     self.backward(loss.backward())
+                if clip_norm is not None:
+                    clip_grad_norm(self.parameters(), clip_norm)
                 optimizer.step()
                 if scheduler is not None and scheduler_interval == "batch":
                     scheduler.step()
@@ -427,7 +432,7 @@ def _stop_if_not_finite(value: float, epoch: int, optimizer) -> None:
             f"(1) lower the learning rate (now {optimizer.lr:g}; try 10x smaller); "
             "(2) normalise the inputs (standardise features, scale pixels to [0, 1]) and check "
             "them and the targets for NaN or huge values; "
-            "(3) clip gradients (nnlib.optimizers.clip_grad_norm) or use a loss from logits "
+            "(3) clip gradients (fit(..., clip_norm=1.0)) or use a loss from logits "
             "(CrossEntropyLoss, BCEWithLogitsLoss) instead of taking log of probabilities.")
 
 

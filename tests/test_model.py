@@ -158,6 +158,25 @@ def test_scheduler_interval_is_validated(three_blobs):
                   progress=False)
 
 
+def test_clip_norm_limits_every_step(three_blobs):
+    X, y, _, _ = three_blobs
+    norms = []
+
+    class Recorder(SGD):
+        def step(self):
+            norms.append(np.sqrt(sum(np.sum(p.grad**2) for p in self.params)))
+            super().step()
+
+    model = mlp()
+    model.fit(X * 50, y, CrossEntropyLoss(), Recorder(model.parameters(), lr=0.01), epochs=2,
+              clip_norm=0.5, progress=False)
+    assert max(norms) <= 0.5 + 1e-9
+    norms.clear()
+    model = mlp()
+    model.fit(X * 50, y, CrossEntropyLoss(), Recorder(model.parameters(), lr=0.01), epochs=2, progress=False)
+    assert max(norms) > 0.5                           # without clipping the gradients are larger
+
+
 def test_regression_with_flat_float_targets():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(200, 1))
@@ -196,7 +215,7 @@ def test_nan_loss_stops_fit_with_advice():
         model.fit(X, y, MSELoss(), SGD(model.parameters(), lr=10.0), epochs=50, progress=False)
     message = str(err.value)
     assert "lower the learning rate" in message and "now 10" in message
-    assert "normalise the inputs" in message and "clip" in message
+    assert "normalise the inputs" in message and "clip_norm" in message
 
 
 def test_nan_inputs_are_refused_before_training(three_blobs):
