@@ -9,6 +9,7 @@ The returned object's ``_repr_mimebundle_`` carries two views of the same figure
 """
 from __future__ import annotations
 
+import html
 import os
 from typing import Any, Callable
 
@@ -66,7 +67,7 @@ class InteractiveFigure:
         png = self.renderer.png(self.values)
         if self._image is not None:
             self._image.value = png
-            self._image.tooltip = self._alt_now()
+            self._alt.value = _screen_reader_only(self._alt_now())
         return png
 
     def set(self, **values) -> bytes:
@@ -109,7 +110,7 @@ class InteractiveFigure:
             row = [cw]
             if isinstance(c, Slider) and c.animate:
                 play = w.Play(min=0, max=len(options) - 1, step=1, interval=self.interval_ms,
-                              value=cw.index, description=f"Play {label}", tooltip=f"Play {label}")
+                              value=cw.index, description=f"Play {label}")
                 w.jslink((play, "value"), (cw, "index"))
                 row.insert(0, play)
             rows.append(w.HBox(row))
@@ -117,8 +118,10 @@ class InteractiveFigure:
         width, height = self.renderer.pixel_size
         self._image = w.Image(value=self.renderer.png(self.values), format="png",
                               layout=w.Layout(width=f"{width}px", height=f"{height}px"))
-        self._image.tooltip = self._alt_now()
-        box = w.VBox(rows + [self._image])
+        # ipywidgets' Image has no alt attribute (and its tooltip breaks the view in JupyterLab),
+        # so the description goes in a text element only screen readers see.
+        self._alt = w.HTML(_screen_reader_only(self._alt_now()))
+        box = w.VBox(rows + [self._image, self._alt])
         box.add_class("nnlib-interactive-live")
         return box
 
@@ -141,6 +144,11 @@ class InteractiveFigure:
 
     def __repr__(self):
         return f"InteractiveFigure({self.alt!r}, controls={list(self.controls)})"
+
+
+def _screen_reader_only(text: str) -> str:
+    hidden = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap"
+    return f'<span role="img" aria-label="{html.escape(text)}" style="{hidden}">{html.escape(text)}</span>'
 
 
 def interactive_figure(draw: Callable, *, alt: str, figsize=(6, 4), ncols: int = 1, dpi: int = DPI,

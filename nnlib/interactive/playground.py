@@ -32,7 +32,7 @@ from ..losses import CrossEntropyLoss, cross_entropy
 from ..optimizers import SGD
 from ..plotting import CLASS_COLORS, MARKERS
 from .controls import Dropdown, Slider
-from .figure import MODE_ENV, InteractiveFigure, interactive_figure
+from .figure import MODE_ENV, InteractiveFigure, _screen_reader_only, interactive_figure
 
 ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
 RESOLUTION = 60          # the decision boundary is evaluated on a 60×60 grid (3,600 points)
@@ -276,7 +276,7 @@ class Playground:
         # The Play widget is the training loop: its frontend timer ticks, each tick trains a few
         # epochs here in the kernel. ■ (stop) rewinds the counter to 0, which we treat as Reset.
         self._play = w.Play(value=0, min=0, max=100_000, step=1, interval=self.interval_ms,
-                            description="Train", tooltip="Train / pause / reset")
+                            description="Train")
         self._play.observe(self._on_tick, names="value")
         step = w.Button(description="Step", tooltip=f"Train {self.epochs_per_tick} epochs")
         step.on_click(lambda _: self.step())
@@ -285,8 +285,10 @@ class Playground:
         width, height = (int(round(s * self.dpi)) for s in FIGSIZE)
         self._image = w.Image(value=self.render(), format="png",
                               layout=w.Layout(width=f"{width}px", height=f"{height}px"))
-        self._image.tooltip = "Decision regions of the network as it trains"
-        return w.HBox([w.VBox(list(self._menus.values()) + [w.HBox([self._play, step, reset])]), self._image])
+        alt = w.HTML(_screen_reader_only("Decision regions of the network as it trains; "
+                                         "the title shows the epoch, loss and accuracy"))
+        return w.HBox([w.VBox(list(self._menus.values()) + [w.HBox([self._play, step, reset])]),
+                       w.VBox([self._image, alt])])
 
     def _on_tick(self, change):
         ticks = change["new"] - change["old"]
