@@ -217,8 +217,8 @@ class Sequential(Layer):
         """
         arrays = {}
         for i, layer in enumerate(self.layers):
-            for k, array in enumerate(_layer_arrays(layer)):
-                arrays[f"{i}.{type(layer).__name__}.{k}.{array[0]}"] = array[1]
+            for k, (name, array) in enumerate(_layer_arrays(layer)):
+                arrays[f"{i}.{type(layer).__name__}.{k}.{name}"] = array
         return arrays
 
     def architecture(self) -> list[str]:
