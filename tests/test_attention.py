@@ -179,3 +179,10 @@ def test_extreme_inputs_stay_finite_without_warnings(causal, dtype):
     assert np.isfinite(y).all() and np.isfinite(dx).all()
     assert np.isfinite(layer.attention_weights).all()
     assert all(np.isfinite(p.grad).all() for p in layer.parameters())
+
+
+def test_inputs_are_cast_to_the_parameter_dtype():
+    layer = MultiHeadSelfAttention(4, 2)                          # float32 parameters
+    y = layer.forward(np.ones((1, 3, 4)))                         # float64 in
+    assert y.dtype == layer.attention_weights.dtype == np.float32
+    assert layer.backward(np.ones(y.shape)).dtype == np.float32

@@ -281,3 +281,12 @@ def test_pool_extreme_inputs_and_dtype(Pool, dtype):
     assert y.dtype == dx.dtype == dtype
     assert np.isfinite(y).all() and np.isfinite(dx).all()
     assert pool.parameters() == []
+
+
+def test_inputs_are_cast_to_the_parameter_dtype():
+    """Like Dense: float64 data into a float32 network stays float32 (half the memory)."""
+    conv = Conv2D(1, 2, 3)
+    y = conv.forward(np.ones((1, 1, 5, 5)))                       # float64 in
+    assert y.dtype == np.float32
+    assert conv.backward(np.ones(y.shape)).dtype == np.float32
+    assert Conv2D(1, 2, 3, dtype=np.float64).forward(np.ones((1, 1, 5, 5), np.float32)).dtype == np.float64

@@ -191,3 +191,11 @@ def test_shapes(n, t, d, h, which):
     assert y.shape == (n, t, h) and layer.h_n.shape == (n, h)
     np.testing.assert_allclose(layer.h_n, y[:, -1])
     assert layer.backward(np.ones_like(y)).shape == x.shape
+
+
+@pytest.mark.parametrize("cls", LAYERS)
+def test_inputs_and_states_are_cast_to_the_parameter_dtype(cls):
+    layer = cls(2, 3)                                             # float32 parameters
+    y = layer.forward(np.ones((1, 4, 2)), *[np.zeros((1, 3))] * (2 if cls is LSTM else 1))
+    assert y.dtype == layer.h_n.dtype == np.float32
+    assert layer.backward(np.ones(y.shape)).dtype == np.float32

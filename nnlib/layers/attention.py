@@ -100,8 +100,8 @@ class MultiHeadSelfAttention(Layer):
 
     # --- forward / backward -----------------------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: (N, T, d_model) → y: (N, T, d_model)."""
-        x = np.asarray(x)
+        """x: (N, T, d_model) → y: (N, T, d_model). x is cast to the parameters' dtype."""
+        x = np.asarray(x, dtype=self.W_q.data.dtype)
         check_input(self.name, x, f"(N, T, {self.d_model})", x.ndim == 3 and x.shape[2] == self.d_model)
         Q, K, V = (self._split_heads(self._project(x, w)) for w in "qkv")
         S = Q @ K.transpose(0, 1, 3, 2) * self.scale                # (N, h, T, T)
@@ -118,6 +118,7 @@ class MultiHeadSelfAttention(Layer):
         if self._cache is None:
             raise RuntimeError(f"{self.name}: backward called before forward")
         x, Q, K, V, A, C = self._cache
+        grad_out = np.asarray(grad_out, dtype=x.dtype)
         check_input(self.name + ".backward", grad_out, f"{x.shape}", np.shape(grad_out) == x.shape)
         d = self.d_model
         flat = lambda z: z.reshape(-1, d)                            # (N, T, d) → (N*T, d)

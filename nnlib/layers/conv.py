@@ -10,7 +10,8 @@ How Conv2D is fast without a Python loop over pixels
 A convolution is a matrix product in disguise. Put the ``C * kh * kw`` input values that one
 output pixel looks at into a column; stack the columns of every output pixel side by side
 ("im2col"); then every output channel is one row of ``W`` (flattened to ``(C_out, C*kh*kw)``)
-times that matrix. One BLAS matmul does the whole layer.
+times that matrix. One BLAS matrix product per image (one ``np.matmul`` call for the whole
+batch) does the layer's arithmetic.
 
 Building the columns cheaply is the trick. Flatten each padded image to one long row of
 length ``Hp * Wp``. Output pixel ``(h, w)`` with kernel tap ``(i, j)`` reads the input at
@@ -18,8 +19,9 @@ flat index ``s*(h*Wp + w) + (i*Wp + j)``. So if we number output pixels by
 ``q = h*Wp + w`` — as if the output were ``Wp`` wide — each kernel tap is ONE slice of the
 flat row (start ``i*Wp + j``, step ``s``): ``kh * kw`` slice copies build the whole matrix.
 The price: positions with ``w >= W_out`` are junk (the window wraps around the right edge);
-we compute them and throw them away, a few percent of extra work for stride 1 (their
-gradient is zero in backward, so they never pollute dW or dx). Measured on 2 shared cores
+we compute them and throw them away: (Wp - W_out) / Wp of the work, e.g. 2/14 for a 3×3
+kernel on 14×14, about half for stride 2. Their gradient is zero in backward, so they never
+pollute dW or dx. Measured on 2 shared cores
 (float32, batch 64, 3×3 kernels), forward + backward is 2.5–4× faster than ``np.einsum``
 over ``sliding_window_view`` windows; the backward scatter (one slice-add per kernel tap)
 is fast for the same reason: each tap touches long contiguous runs of memory.
@@ -116,8 +118,8 @@ class Conv2D(Layer):
                 f"stride={self.stride}, padding={self.padding})")
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: (N, C_in, H, W) → y: (N, C_out, H_out, W_out)."""
-        x = np.asarray(x)
+        """x: (N, C_in, H, W) → y: (N, C_out, H_out, W_out). x is cast to the dtype of W."""
+        x = np.asarray(x, dtype=self.W.data.dtype)        # no copy when already the right dtype
         Ho, Wo = _check_image(self.name, x, self.in_channels, self.kernel_size, self.stride, self.padding)
         N, C, H, W = x.shape
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
@@ -126,8 +128,9 @@ class Conv2D(Layer):
         flat = xp.reshape(N, C, Hp * Wp)
 
         # Columns: one per output position q = h*Wp + w (w < Wp, junk for w >= Wo), one row per
-        # (c, i, j). Row (c, i, j) is a single slice of the flat image starting at i*Wp + j.
-        # Horizontal stride sw steps through the flat row; vertical stride sh is a whole row skip.
+        # (c, i, j). Row (c, i, j) is a single slice of the flat image: position q reads flat
+        # index s*q + (i*Wp + j), so the slice takes every s-th value from i*Wp + j on — which
+        # skips s columns within a row and, since q jumps by Wp per output row, s rows too.
         if sh == sw:
             P = Ho * Wp                                 # positions in the Wp-wide output grid
             Pvalid = (Ho - 1) * Wp + Wo                 # the last ones are past the last real pixel
@@ -157,6 +160,7 @@ class Conv2D(Layer):
         if self._cache is None:
             raise RuntimeError(f"{self.name}: backward called before forward")
         x_shape, xp_shape, cols, grid_w = self._cache
+        grad_out = np.asarray(grad_out, dtype=self.W.data.dtype)
         N, C, H, W = x_shape
         Hp, Wp = xp_shape[2:]
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
@@ -165,7 +169,7 @@ class Conv2D(Layer):
                     grad_out.shape[0] == N and O == self.out_channels)
 
         # Junk output positions get zero gradient, so they add nothing to dW or dx.
-        g = self._buffer("grad", (N, O, Ho, grid_w), np.result_type(grad_out, cols))
+        g = self._buffer("grad", (N, O, Ho, grid_w), cols.dtype)
         g[..., :Wo] = grad_out
         g[..., Wo:] = 0
         g = g.reshape(N, O, -1)

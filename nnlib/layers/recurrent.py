@@ -80,18 +80,19 @@ class _Recurrent(Layer):
         return self.forward(x, *state)
 
     def _check(self, x, *states):
-        """Validate x: (N, T, D) and each initial state: (N, H) or None (→ zeros)."""
-        x = np.asarray(x)
+        """Validate x: (N, T, D) and each initial state: (N, H) or None (→ zeros); cast all
+        of them to the parameters' dtype (no copy when they already have it)."""
+        dtype = self.W_hh.data.dtype
+        x = np.asarray(x, dtype=dtype)
         check_input(self.name, x, f"(N, T, {self.input_size})", x.ndim == 3 and x.shape[2] == self.input_size)
         if x.shape[1] == 0:
             raise ValueError(f"{self.name}: the input sequence is empty (T = 0), shape {x.shape}")
         N, H = x.shape[0], self.hidden_size
-        dtype = np.result_type(x, self.W_hh.data)
         out = []
         for label, s in zip(("h0", "c0"), states):
             if s is None:
                 s = np.zeros((N, H), dtype=dtype)
-            s = np.asarray(s)
+            s = np.asarray(s, dtype=dtype)
             if s.shape != (N, H):
                 raise ValueError(f"{self.name}: expected initial state {label} of shape (N, H) = "
                                  f"({N}, {H}), got {s.shape}")
@@ -99,11 +100,13 @@ class _Recurrent(Layer):
         return x, out
 
     def _check_grad(self, grad_out):
+        """Validate dL/dh: (N, T, H); return it time-major (T, N, H) in the parameters' dtype."""
         if self._cache is None:
             raise RuntimeError(f"{self.name}: backward called before forward")
         expected = self._cache["x"].shape[:2] + (self.hidden_size,)
         check_input(self.name + ".backward", grad_out, f"{expected} (dL/d hidden states)",
                     np.shape(grad_out) == expected)
+        return np.asarray(grad_out, dtype=self.W_hh.data.dtype).transpose(1, 0, 2)
 
     def _weight_grads(self, x, h_prev, dA_x, dA_h):
         """Weight gradients for all steps at once; returns dL/dx. Everything time-major:
@@ -151,9 +154,8 @@ class RNN(_Recurrent):
 
     def backward(self, grad_out):
         """grad_out: (N, T, H) = dL/dh_t for every t → dx: (N, T, D); also .grad_h0."""
-        self._check_grad(grad_out)
+        grad_out = self._check_grad(grad_out)                   # time-major (T, N, H)
         x, h0, h = self._cache["x"], self._cache["h0"], self._cache["h"]
-        grad_out = np.asarray(grad_out).transpose(1, 0, 2)      # time-major, like the cache
         tanh_prime = 1 - h ** 2                    # tanh'(a) = 1 - tanh(a)², all steps at once
         W_hh_T = np.ascontiguousarray(self.W_hh.data.T)         # contiguous: a faster matmul
         dA = np.empty_like(h)                      # dL/d(pre-activation), (T, N, H)
@@ -205,7 +207,7 @@ class LSTM(_Recurrent):
 
     def backward(self, grad_out):
         """grad_out: (N, T, H) = dL/dh_t for every t → dx: (N, T, D); also .grad_h0, .grad_c0."""
-        self._check_grad(grad_out)
+        grad_out = self._check_grad(grad_out)                   # time-major (T, N, H)
         C = self._cache
         x, h, c, tanh_c, gates = C["x"], C["h"], C["c"], C["tanh_c"], C["gates"]
         T, N, H = h.shape
@@ -219,7 +221,6 @@ class LSTM(_Recurrent):
                                    c_prev * f * (1 - f),        # dA_f = dc * c_prev σ'(a_f)
                                    i * (1 - g ** 2)], axis=2)   # dA_g = dc * i tanh'(a_g)
 
-        grad_out = np.asarray(grad_out).transpose(1, 0, 2)      # time-major, like the cache
         W_hh_T = np.ascontiguousarray(self.W_hh.data.T)         # contiguous: a faster matmul
         dA = np.empty_like(gates)                  # dL/d(pre-activation gates), (T, N, 4H)
         dh_next = np.zeros_like(C["h0"])           # gradient reaching h_t from step t+1
@@ -270,7 +271,7 @@ class GRU(_Recurrent):
 
     def backward(self, grad_out):
         """grad_out: (N, T, H) = dL/dh_t for every t → dx: (N, T, D); also .grad_h0."""
-        self._check_grad(grad_out)
+        grad_out = self._check_grad(grad_out)                   # time-major (T, N, H)
         C = self._cache
         x, h0, h, gates, B_n = C["x"], C["h0"], C["h"], C["gates"], C["B_n"]
         H = self.hidden_size
@@ -281,7 +282,6 @@ class GRU(_Recurrent):
         dz_from_dh = (h_prev - n) * z * (1 - z)                 # d(pre-activation of z)
         dr_from_dn = B_n * r * (1 - r)                          # d(pre-activation of r)
 
-        grad_out = np.asarray(grad_out).transpose(1, 0, 2)      # time-major, like the cache
         W_hh_T = np.ascontiguousarray(self.W_hh.data.T)
         dA_x = np.empty_like(gates)                # dL/d(x_t W_ih + b_ih)
         dA_h = np.empty_like(gates)                # dL/d(h_{t-1} W_hh + b_hh): differs in the n block
