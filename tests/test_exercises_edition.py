@@ -280,3 +280,16 @@ def test_student_html_build_hides_every_solution(chapter, tmp_path):
     assert "A softmax that never overflows" in page and "not attempted yet" in page
     assert SECRET not in page and "hidden answer text" not in page
     assert "Solution to" not in page and "strict=True" not in page
+
+
+def test_notebooks_outside_the_toc_are_not_copied(chapter, tmp_path):
+    stray = chapter.parent / "draft_with_solutions.ipynb"
+    nbformat.write(_chapter(), stray)
+    (chapter.parent / "notes.md").write_text("Notes\n\n```{solution} ex-chx-why\nsecret\n```\n")
+    out = tmp_path / "student"
+    write_student_edition(out, root=chapter.parent.parent)
+    assert not (out / "book" / "draft_with_solutions.ipynb").exists()
+    assert "secret" not in (out / "book" / "notes.md").read_text()
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert SECRET not in path.read_text(encoding="utf-8", errors="ignore"), path

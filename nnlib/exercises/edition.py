@@ -216,10 +216,15 @@ def write_student_edition(out: Path, root: Path = Path("."), files: list[Path] |
             written.append(dst)
         return written
     sources = toc_files(root)
-    ignore = shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__", "*.pyc")
+    # Copy the book's folders for their images and assets, but no notebook: only the ones in
+    # the table of contents are written, and only after their solutions are removed.
+    ignore = shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__", "*.pyc",
+                                    "*.ipynb")
     for folder in sorted({src.parent.resolve() for src in sources} - {root.resolve()}):
         shutil.copytree(folder, out / folder.relative_to(root.resolve()), ignore=ignore,
                         dirs_exist_ok=True)
+    for page in out.rglob("*.md"):  # a copied page may hold a solution too
+        page.write_text(strip_markdown(page.read_text(encoding="utf-8")) + "\n", encoding="utf-8")
     for extra in ("_toc.yml", "references.bib", "logo.png"):
         if (root / extra).exists():
             shutil.copy2(root / extra, out / extra)
@@ -228,6 +233,10 @@ def write_student_edition(out: Path, root: Path = Path("."), files: list[Path] |
         dst = out / src.resolve().relative_to(root.resolve())
         _student_copy(src, dst)
         written.append(dst)
+    leaks = {str(nb): solution_leaks(nbformat.read(nb, as_version=4)) for nb in out.rglob("*.ipynb")}
+    leaks = {path: found for path, found in leaks.items() if found}
+    if leaks:  # belt and braces: nothing with a solution may leave this function
+        raise RuntimeError(f"solutions found in the student edition: {leaks}")
     return written
 
 
