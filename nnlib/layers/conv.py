@@ -205,7 +205,13 @@ class Conv2D(Layer):
 
 # ----------------------------------------------------------------------------- pooling
 class _Pool2D(Layer):
-    """Shared set-up of the pooling layers: kernel, stride (default: the kernel size)."""
+    """Shared parts of the pooling layers: kernel, stride (default: the kernel size), taps.
+
+    Pooling is vectorized over TAPS rather than windows: tap (i, j) — the pixel at offset
+    (i, j) inside every window — is one strided view of the input, ``(N, C, H_out, W_out)``.
+    A pooling layer combines its ``kh * kw`` taps elementwise (max, mean), so the loop has
+    only kh*kw iterations and each does whole-array work.
+    """
 
     kind = "Pool2D"
 
@@ -218,24 +224,20 @@ class _Pool2D(Layer):
     def __repr__(self):
         return f"{self.kind}(kernel_size={self.kernel_size}, stride={self.stride})"
 
-    def _windows(self, x: np.ndarray) -> np.ndarray:
-        """(N, C, H, W) → a view (N, C, H_out, W_out, kh, kw) of every pooling window."""
-        _check_image(self.name, x, None, self.kernel_size, self.stride)
-        (sh, sw) = self.stride
-        return sliding_window_view(x, self.kernel_size, axis=(2, 3))[:, :, ::sh, ::sw]
-
-    def _scatter(self, x_shape, per_tap) -> np.ndarray:
-        """Add each tap's gradient (N, C, H_out, W_out) back onto the input pixels it read."""
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        dx = None
+    def _taps(self, a: np.ndarray, out_hw):
+        """Yield (t, view) for every tap t = i*kw + j: the (N, C, H_out, W_out) view of ``a``
+        holding pixel (i, j) of every window. Writing into a view writes into ``a``."""
+        (kh, kw), (sh, sw), (Ho, Wo) = self.kernel_size, self.stride, out_hw
         for i in range(kh):
             for j in range(kw):
-                g = per_tap(i * kw + j)
-                if dx is None:
-                    dx = np.zeros(x_shape, dtype=g.dtype)
-                Ho, Wo = g.shape[2:]
-                dx[:, :, i:i + sh * (Ho - 1) + 1:sh, j:j + sw * (Wo - 1) + 1:sw] += g
-        return dx
+                yield i * kw + j, a[:, :, i:i + sh * (Ho - 1) + 1:sh, j:j + sw * (Wo - 1) + 1:sw]
+
+    def _check_backward(self, grad_out):
+        if self._cache is None:
+            raise RuntimeError(f"{self.name}: backward called before forward")
+        x_shape, out_shape = self._cache[:2]
+        check_input(self.name + ".backward", grad_out, f"{out_shape}", np.shape(grad_out) == out_shape)
+        return x_shape, out_shape[2:]
 
 
 class MaxPool2D(_Pool2D):
@@ -254,20 +256,24 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
-        win = self._windows(x)
-        N, C, Ho, Wo, kh, kw = win.shape
-        flat = win.reshape(N, C, Ho, Wo, kh * kw)        # copies: the windows may overlap
-        idx = flat.argmax(axis=-1)                        # first maximum wins ties
-        self._cache = (x.shape, idx)
-        return np.take_along_axis(flat, idx[..., None], axis=-1)[..., 0]
+        out_hw = _check_image(self.name, x, None, self.kernel_size, self.stride)
+        y = None
+        for _, tap in self._taps(x, out_hw):
+            y = tap.copy() if y is None else np.maximum(y, tap, out=y)
+        self._cache = (x.shape, y.shape, x, y)
+        return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._cache is None:
-            raise RuntimeError(f"{self.name}: backward called before forward")
-        x_shape, idx = self._cache
-        check_input(self.name + ".backward", grad_out, f"{idx.shape}", grad_out.shape == idx.shape)
-        # Tap t receives grad_out wherever it was the argmax of its window, zero elsewhere.
-        return self._scatter(x_shape, lambda t: np.where(idx == t, grad_out, 0).astype(grad_out.dtype, copy=False))
+        x_shape, out_hw = self._check_backward(grad_out)
+        x, y = self._cache[2:]
+        grad_out = np.asarray(grad_out)
+        dx = np.zeros(x_shape, dtype=np.result_type(grad_out, np.float32))
+        unclaimed = np.ones(y.shape, dtype=bool)      # windows whose max has not been found yet
+        for (_, tap), (_, dx_tap) in zip(self._taps(x, out_hw), self._taps(dx, out_hw)):
+            winner = (tap == y) & unclaimed           # taps run in row-major order: first max wins
+            dx_tap += grad_out * winner               # += : overlapping windows share pixels
+            unclaimed &= ~winner
+        return dx
 
 
 class AvgPool2D(_Pool2D):
@@ -282,13 +288,21 @@ class AvgPool2D(_Pool2D):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
-        win = self._windows(x)
-        self._cache = x.shape
-        return win.mean(axis=(-2, -1))
+        out_hw = _check_image(self.name, x, None, self.kernel_size, self.stride)
+        total = None
+        for _, tap in self._taps(x, out_hw):
+            if total is None:
+                total = tap.astype(np.result_type(x, np.float32))    # a copy we may add into
+            else:
+                total += tap
+        y = total / (self.kernel_size[0] * self.kernel_size[1])
+        self._cache = (x.shape, y.shape)
+        return y
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        if self._cache is None:
-            raise RuntimeError(f"{self.name}: backward called before forward")
-        kh, kw = self.kernel_size
-        share = grad_out / (kh * kw)
-        return self._scatter(self._cache, lambda t: share)
+        x_shape, out_hw = self._check_backward(grad_out)
+        share = np.asarray(grad_out) / (self.kernel_size[0] * self.kernel_size[1])
+        dx = np.zeros(x_shape, dtype=share.dtype)
+        for _, dx_tap in self._taps(dx, out_hw):
+            dx_tap += share
+        return dx
