@@ -84,6 +84,16 @@ class MultiHeadSelfAttention(Layer):
         y = x @ getattr(self, f"W_{which}").data
         return y + getattr(self, f"b_{which}").data if self.bias else y
 
+    def _project_backward(self, which, inp, dZ):
+        """For Z = inp @ W + b: store dW = inp^T dZ and db = sum of dZ over all positions;
+        return dL/d(inp) = dZ W^T. inp, dZ: (N, T, d_model)."""
+        W = getattr(self, f"W_{which}")
+        W.grad = (inp.reshape(-1, self.d_model).T @ dZ.reshape(-1, self.d_model)).astype(W.data.dtype, copy=False)
+        if self.bias:
+            b = getattr(self, f"b_{which}")
+            b.grad = dZ.sum(axis=(0, 1)).astype(b.data.dtype, copy=False)
+        return dZ @ W.data.T
+
     def _split_heads(self, z):
         """(N, T, d_model) → (N, h, T, d_k): head i owns columns i*d_k ... (i+1)*d_k - 1."""
         N, T, _ = z.shape
@@ -120,28 +130,15 @@ class MultiHeadSelfAttention(Layer):
         x, Q, K, V, A, C = self._cache
         grad_out = np.asarray(grad_out, dtype=x.dtype)
         check_input(self.name + ".backward", grad_out, f"{x.shape}", np.shape(grad_out) == x.shape)
-        d = self.d_model
-        flat = lambda z: z.reshape(-1, d)                            # (N, T, d) → (N*T, d)
-        grads = {"o": (C, grad_out)}                                 # (input of the map, dL/d its output)
-
-        dC = self._split_heads(grad_out @ self.W_o.data.T)           # (N, h, T, d_k)
-        dA = dC @ V.transpose(0, 1, 3, 2)                            # C = A V
+        # Walk the forward pass backwards: y = C W_o + b_o, C = A V, A = softmax(S), S = Q K^T / √d_k.
+        dC = self._split_heads(self._project_backward("o", C, grad_out))   # (N, h, T, d_k)
+        dA = dC @ V.transpose(0, 1, 3, 2)
         dV = A.transpose(0, 1, 3, 2) @ dC
         # Softmax backward, row by row: dS = A * (dA - sum_j dA_j A_j). Masked entries have
         # A = 0, so they get no gradient, as they should.
         dS = A * (dA - np.sum(dA * A, axis=-1, keepdims=True)) * self.scale
-        dQ = dS @ K                                                  # S = Q K^T / √d_k
+        dQ = dS @ K
         dK = dS.transpose(0, 1, 3, 2) @ Q
-        for which, dZ in zip("qkv", (dQ, dK, dV)):
-            grads[which] = (x, self._merge_heads(dZ))
-
-        dx = np.zeros_like(grads["q"][1])
-        for which, (inp, dZ) in grads.items():                       # Z = inp @ W + b
-            W = getattr(self, f"W_{which}")
-            W.grad = (flat(inp).T @ flat(dZ)).astype(W.data.dtype, copy=False)
-            if self.bias:
-                b = getattr(self, f"b_{which}")
-                b.grad = flat(dZ).sum(axis=0).astype(b.data.dtype, copy=False)
-            if which != "o":
-                dx += dZ @ W.data.T                                  # x feeds Q, K and V
+        # x feeds all three projections, so its gradient is the sum of three paths.
+        dx = sum(self._project_backward(w, x, self._merge_heads(dZ)) for w, dZ in zip("qkv", (dQ, dK, dV)))
         return dx
