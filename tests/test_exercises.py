@@ -347,3 +347,23 @@ def test_an_existing_alarm_timer_is_left_alone():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+# ------------------------------------------------------------------ values the reader computes
+def test_answer_check_accepts_rejects_and_handles_placeholders(capsys):
+    from nnlib.exercises import AnswerCheck
+    dw = AnswerCheck("dw", np.array([0.5, -1.0]),
+                     [Mistake("Forgot the chain rule.", like=lambda: np.array([0.25, -0.5]))],
+                     label="dL/dw for Figure 5.2")
+    assert dw.run(np.array([0.5, -1.0])).passed
+    assert dw.run([0.5, -1.0]).passed  # a list of numbers is fine
+    wrong = dw.run(np.array([0.25, -0.5]))
+    assert wrong.hint == "Forgot the chain rule." and "called" not in wrong.text
+    assert "dL/dw for Figure 5.2" in wrong.text and "expected:" in wrong.text
+    assert "wrong shape" in dw.run(0.5).text
+    for placeholder in (None, ...):
+        assert dw.run(placeholder).status == "not_attempted"
+    dw("banana")
+    assert "expected a NumPy array, got str" in capsys.readouterr().out
+    with pytest.raises(AssertionError):
+        dw(None, strict=True)

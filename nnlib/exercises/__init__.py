@@ -65,6 +65,9 @@ stub would still raise). Concept questions use the same ``{exercise}``/``{soluti
 with prose instead of code, or ``reveal``/``quiz`` from :mod:`nnlib.exercises.questions`.
 The full guide for chapter writers is ``EXERCISE_PATTERN.md`` (kept in the brief folder).
 
+A value the reader works out (e.g. a gradient by hand) is checked with ``AnswerCheck``; its
+starter sets the value to ``None``, which reports "not attempted yet".
+
 Writing a checker (in ``nnlib/exercises/chNN.py``)::
 
     from nnlib.exercises.core import Case, Checker, Mistake
@@ -72,8 +75,8 @@ Writing a checker (in ``nnlib/exercises/chNN.py``)::
                      cases=[Case(np.array([1.0, -3.0]), label="two values")],
                      mistakes=[Mistake("You squared x.", like=lambda x: x * x)])
 """
-from .core import Case, Checker, Mistake, Outcome, Result, call_with_time_limit
+from .core import AnswerCheck, Case, Checker, Mistake, Outcome, Result, call_with_time_limit
 from .questions import quiz, reveal
 
-__all__ = ["Case", "Checker", "Mistake", "Outcome", "Result", "call_with_time_limit",
-           "reveal", "quiz"]
+__all__ = ["AnswerCheck", "Case", "Checker", "Mistake", "Outcome", "Result",
+           "call_with_time_limit", "reveal", "quiz"]

@@ -41,8 +41,8 @@ import numpy as np
 from .report import (Result, _as_number_array, _reader_line, _short, _type_name, format_value,
                      show)
 
-__all__ = ["Case", "Mistake", "Checker", "Outcome", "Result", "call_with_time_limit", "format_value",
-           "show"]
+__all__ = ["Case", "Mistake", "Checker", "AnswerCheck", "Outcome", "Result", "call_with_time_limit",
+           "format_value", "show"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -511,7 +511,9 @@ class Checker:
         case, problem = o.case, o.problem
         label = f" — {case.label}" if case.label else ""
         title = f"{self.name}: test case {index + 1} of {len(self.cases)} failed{label}"
-        lines: list[tuple[str, str, str]] = [("text", "", f"called `{self.signature}` with:")]
+        lines: list[tuple[str, str, str]] = []
+        if o.args or o.kwargs:
+            lines.append(("text", "", f"called `{self.signature}` with:"))
         for name, value in zip(self._names(len(o.args)), o.args):
             lines.append(("value", f"{name} =", format_value(value)))
         for name, value in o.kwargs.items():
@@ -545,3 +547,46 @@ def _raised_at_call(exc: BaseException) -> bool:
     """True if a TypeError came from the call itself (wrong signature), not from inside."""
     frames = traceback.extract_tb(exc.__traceback__)
     return bool(frames) and os.path.abspath(frames[-1].filename).startswith(_HERE)
+
+
+class AnswerCheck:
+    """Checks a VALUE the reader computed (by hand or in code): ``check.dW1(dW1)``.
+
+    For exercises such as "work out ∂L/∂w₁ for the network in Figure 5.2". The starter sets the
+    answer to ``None`` (or ``...``), which reports "not attempted yet".
+
+    Args:
+        name: what the value is called in the exercise, e.g. ``"dW1"``.
+        expected: the right value (number, array, or tuple of them).
+        mistakes: :class:`Mistake` objects; ``like=`` takes no arguments and returns the wrong
+            value (``like=lambda: 0.25``), ``when=`` receives the outcome as usual.
+        rtol, atol: tolerances (hand-computed answers may be rounded: loosen them).
+        label: a few words describing the value, shown in the report.
+
+    >>> dw = AnswerCheck("dw", 0.5, [Mistake("Forgot the chain rule.", like=lambda: 0.25)])
+    >>> dw.run(0.25).hint
+    'Forgot the chain rule.'
+    """
+
+    def __init__(self, name: str, expected, mistakes: Sequence[Mistake] = (),
+                 rtol: float = 1e-5, atol: float = 1e-8, label: str = ""):
+        self.name, self.expected, self.label = name, expected, label
+        self._checker = Checker(name, lambda: expected, cases=[Case(label=label)],
+                                mistakes=mistakes, signature=f"your {name}", rtol=rtol, atol=atol)
+        self.__doc__ = f"Check your value of ``{name}``: ``check.{name}({name})``."
+
+    def __repr__(self):
+        return f"<answer check for {self.name}>"
+
+    def run(self, value) -> Result:
+        if value is None or value is Ellipsis:
+            return Result(self.name, "not_attempted", f"{self.name}: not attempted yet — replace "
+                          f"the placeholder with your value of `{self.name}`, run that cell, then "
+                          "run this check again.")
+        return self._checker.run(lambda: value)
+
+    def __call__(self, value, strict: bool = False) -> None:
+        result = self.run(value)
+        show(result)
+        if strict and not result.passed:
+            raise AssertionError(f"{self.name}: the solution fails its check\n{result.text}")
