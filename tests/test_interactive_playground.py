@@ -72,3 +72,11 @@ def test_live_playground_trains_on_ticks_and_redraws_one_figure(monkeypatch):
     assert plt.get_fignums() == before
     with pytest.raises(ValueError, match="unknown choice"):
         pg.choose(depth=3)
+
+
+def test_fast_training_redraw_equals_a_full_redraw():
+    pg = playground(TINY, dataset="xor", dpi=30)
+    pg.render()
+    fast = pg.step(7)                 # swaps the background and the title only
+    assert pg.trainer.epoch == 7
+    assert fast == pg.render(full=True)

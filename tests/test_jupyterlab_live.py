@@ -55,6 +55,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (read from /proc; empty where there is no /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory):
     """(base URL, notebook name) of a JupyterLab server that lives for this module only."""
@@ -79,7 +92,11 @@ def jupyterlab(tmp_path_factory):
            "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
            f"--ServerApp.root_dir={notebooks}",
            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-           "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp: run commands without menus
+           "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: run commands without menus
+           # Safety net should this process be killed before it can clean up: an idle kernel is
+           # culled after 5 minutes and the idle server then exits by itself.
+           "--MappingKernelManager.cull_idle_timeout=300", "--MappingKernelManager.cull_interval=60",
+           "--ServerApp.shutdown_no_activity_timeout=120"]
     log = open(state / "server.log", "wb")
     # Own process group: the kernels it starts are ended with it.
     server = subprocess.Popen(cmd, cwd=notebooks, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -106,12 +123,18 @@ def jupyterlab(tmp_path_factory):
         except Exception:
             pass
         if server.poll() is None:
+            kernels = _children(server.pid)  # kernels run in their own process groups
             os.killpg(server.pid, signal.SIGTERM)
             try:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
+            for pid in kernels:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         log.close()
 
 

@@ -12,6 +12,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -41,6 +43,7 @@ class FigureRenderer:
         self.constants = dict(constants or {})
         # constrained layout keeps axis labels inside the fixed-size image.
         self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        self.canvas = FigureCanvasAgg(self.figure)
         self._positions = None  # axes positions found by the first frame's layout
 
     @property
@@ -67,18 +70,28 @@ class FigureRenderer:
                 ax.set_position(position)
         else:
             fig.set_layout_engine("constrained")
-        buf = io.BytesIO()
-        # No "Software" text chunk: every byte saved is multiplied by the number of frames.
-        fig.savefig(buf, format="png", dpi=self.dpi, metadata={"Software": None})
+        png = self.encode(compact)
         if self._positions is None:
             self._positions = [ax.get_position() for ax in fig.axes]
-        return _palette_png(buf.getvalue()) if compact else buf.getvalue()
+        return png
+
+    def encode(self, compact: bool = False) -> bytes:
+        """Render the figure as it is now to PNG bytes (used directly to redraw changed artists)."""
+        # Draw straight onto the Agg canvas and encode the pixels ourselves: this skips
+        # savefig's bookkeeping, and a fast zlib level keeps live updates quick (the bytes
+        # only travel to the browser on this machine; compact frames are squeezed hard instead).
+        self.canvas.draw()
+        image = Image.fromarray(np.asarray(self.canvas.buffer_rgba()))  # (H, W, 4) uint8 → RGBA
+        if compact:
+            return _palette_png(image)
+        buf = io.BytesIO()
+        image.save(buf, format="PNG", compress_level=1)
+        return buf.getvalue()
 
 
-def _palette_png(png: bytes) -> bytes:
-    """Re-encode an RGBA PNG with at most 256 colours (no dithering: dithering noise compresses badly)."""
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    small = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+def _palette_png(image: Image.Image) -> bytes:
+    """Encode an image with at most 256 colours (no dithering: dithering noise compresses badly)."""
+    small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     # The octree averages pure white to (254, 254, 254): a visible grey box on a white page.
     palette = small.getpalette()
     small.putpalette([255 if min(palette[i - i % 3:i - i % 3 + 3]) >= 252 else v for i, v in enumerate(palette)])

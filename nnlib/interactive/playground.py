@@ -17,13 +17,11 @@ cross-entropy and SGD with momentum — the same pieces the chapters build.
 """
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.colors import to_rgb
-from matplotlib.figure import Figure
 
 from .. import data as datasets
 from ..layers.activation import ReLU, Sigmoid, Tanh
@@ -32,6 +30,7 @@ from ..losses import CrossEntropyLoss, cross_entropy
 from ..optimizers import SGD
 from ..plotting import CLASS_COLORS, MARKERS
 from .controls import Dropdown, Slider
+from .frames import FigureRenderer
 from .figure import MODE_ENV, InteractiveFigure, _screen_reader_only, interactive_figure
 
 ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
@@ -130,6 +129,11 @@ class Trainer:
         return np.clip(rgb, 0, 1).reshape(RESOLUTION, RESOLUTION, 3)
 
 
+def status(trainer: Trainer) -> str:
+    loss, acc = trainer.loss_and_accuracy()
+    return f"epoch {trainer.epoch}  loss {loss:.3f}  accuracy {acc:.0%}"
+
+
 def draw_state(ax, trainer: Trainer) -> None:
     """Draw the decision regions, the data and a one-line status (epoch, loss, accuracy)."""
     ax.imshow(trainer.boundary_rgb(), origin="lower", extent=trainer.extent, interpolation="bilinear",
@@ -137,8 +141,7 @@ def draw_state(ax, trainer: Trainer) -> None:
     for k in range(trainer.n_classes):
         pts = trainer.X[trainer.y == k]
         ax.scatter(pts[:, 0], pts[:, 1], s=10, c=CLASS_COLORS[k], marker=MARKERS[k], linewidths=0)
-    loss, acc = trainer.loss_and_accuracy()
-    ax.set_title(f"epoch {trainer.epoch}  loss {loss:.3f}  accuracy {acc:.0%}", fontsize=10)
+    ax.set_title(status(trainer), fontsize=10)
     ax.set_xlabel("$x_1$ (standardized)", fontsize=10)
     ax.set_ylabel("$x_2$ (standardized)", fontsize=10)
     ax.tick_params(labelsize=8)
@@ -217,7 +220,7 @@ class Playground:
             "activation": activation or grid.activations[0],
             "lr": lr or grid.lrs[0],
         }
-        self.figure = Figure(figsize=FIGSIZE, dpi=dpi, layout="constrained")
+        self.renderer = FigureRenderer(lambda ax, trainer: draw_state(ax, trainer), figsize=FIGSIZE, dpi=dpi)
         self.reset()
         self._widget = self._image = None
         self._static = None
@@ -227,13 +230,19 @@ class Playground:
         c = self.choice
         self.trainer = Trainer(c["dataset"], c["hidden"], c["activation"], c["lr"], seed=self.seed)
 
-    def render(self) -> bytes:
-        """Redraw the current state into the one reused figure; returns PNG bytes."""
-        self.figure.clear()
-        draw_state(self.figure.subplots(), self.trainer)
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=self.dpi, metadata={"Software": None})
-        png = buf.getvalue()
+    def render(self, full: bool = True) -> bytes:
+        """Redraw the current state into the one reused figure; returns PNG bytes.
+
+        ``full=False`` (during training: same data, new weights) only swaps the background image
+        and the title of the existing plot, about twice as fast as drawing it from scratch.
+        """
+        ax = self.renderer.figure.axes[0] if self.renderer.figure.axes else None
+        if full or ax is None or not ax.images:
+            png = self.renderer.png({"trainer": self.trainer})
+        else:
+            ax.images[0].set_data(self.trainer.boundary_rgb())
+            ax.title.set_text(status(self.trainer))
+            png = self.renderer.encode()
         if self._image is not None:
             self._image.value = png
         return png
@@ -241,7 +250,7 @@ class Playground:
     def step(self, epochs: int | None = None) -> bytes:
         """Train ``epochs`` (default: one tick's worth) and redraw."""
         self.trainer.train(self.epochs_per_tick if epochs is None else epochs)
-        return self.render()
+        return self.render(full=False)
 
     def choose(self, **choice) -> bytes:
         """Change data set / hidden / activation / lr (restarts training) and redraw."""
