@@ -11,7 +11,8 @@ here). Every request that would leave localhost is aborted and recorded. Each pa
 * every embedded ipywidget rendered (a widget view in front of each widget-view script);
 * every interactive figure (``nnlib.interactive``) alive: moving each control with the keyboard
   changes the displayed frame and the shown value;
-* every exercise solution and every hidden cell collapsed.
+* every exercise solution and every hidden cell collapsed;
+* at most 5 MB loaded in total (HTML, scripts, styles, fonts, images; the budget of issue 4).
 
 A full-page screenshot of each page is written to ``_build/screenshots/`` (in slices of one
 screen, so they stay readable): look at them.
@@ -45,6 +46,7 @@ TOC_PAGES = [f"{d}.html" for d in parse_toc_yaml(ROOT / "_toc.yml")]  # e.g. "bo
 PAGES = TOC_PAGES + ["genindex.html", "search.html?q=gradient"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 VIEWPORT = {"width": 1280, "height": 1000}
+PAGE_BUDGET_BYTES = 5_000_000
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -67,8 +69,10 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def built_book(chromium_path) -> Path:
+def built_book() -> Path:
     """_build/html, freshly built strictly (or the existing one if BOOK_SKIP_BUILD=1).
+
+    Independent of the browser: without chromium the strict build is still tested.
 
     ``--all`` re-reads every page: an incremental build would not repeat the warning of a page
     that did not change since a failed build, and would then pass.
@@ -134,6 +138,7 @@ class PageReport:
     figure_controls: list[dict] = field(default_factory=list)
     open_solutions: list[str] = field(default_factory=list)
     open_hidden_cells: list[str] = field(default_factory=list)
+    loaded_bytes: dict[str, int] = field(default_factory=dict)  # local file -> size on disk
 
 
 # Runs in the page: which widget-view scripts have no rendered view in front of them? (The
@@ -234,6 +239,13 @@ def _screenshot_slices(page, path: str) -> None:
                         clip={"x": 0, "y": top, "width": VIEWPORT["width"], "height": min(step, height - top)})
 
 
+def _record_size(report: PageReport, base_url: str, url: str) -> None:
+    if url.startswith(base_url):
+        local = HTML / url[len(base_url):].split("?")[0].split("#")[0]
+        if local.is_file():
+            report.loaded_bytes[local.relative_to(HTML).as_posix()] = local.stat().st_size
+
+
 def visit(browser, base_url: str, path: str) -> PageReport:
     report = PageReport(path)
     context = browser.new_context(viewport=VIEWPORT)
@@ -250,6 +262,7 @@ def visit(browser, base_url: str, path: str) -> PageReport:
     page.on("console", lambda m: report.errors.append(f"console.error: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: report.errors.append(f"uncaught: {e}"))
     page.on("response", lambda r: report.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("requestfinished", lambda r: _record_size(report, base_url, r.url))
     page.on("requestfailed", lambda r: report.failed.append(f"{r.failure} {r.url}")
             if urlparse(r.url).hostname in LOCAL_HOSTS else None)
     try:
@@ -299,7 +312,7 @@ def reports(browser, server):
 
 # --------------------------------------------------------------------------- the checks
 
-def test_every_toc_page_was_built(built_book):
+def test_book_builds_strictly_with_every_toc_page(built_book):
     missing = [p for p in TOC_PAGES if not (built_book / p).exists()]
     assert not missing, f"pages listed in _toc.yml but not built: {missing}"
 
@@ -345,3 +358,13 @@ def test_solutions_and_hidden_cells_start_collapsed(reports, page):
     r = reports(page)
     assert not r.open_solutions, f"{page}: solutions visible before the reader asks: {r.open_solutions}"
     assert not r.open_hidden_cells, f"{page}: hidden cells shown expanded: {r.open_hidden_cells}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_weight_within_budget(reports, page):
+    r = reports(page)
+    total = sum(r.loaded_bytes.values())
+    largest = sorted(r.loaded_bytes.items(), key=lambda kv: -kv[1])[:5]
+    assert total <= PAGE_BUDGET_BYTES, (f"{page}: loads {total / 1e6:.2f} MB "
+                                        f"(budget {PAGE_BUDGET_BYTES / 1e6:.0f} MB); largest: {largest}")
+    assert total > 0, f"{page}: no file size recorded (the measurement itself is broken)"
