@@ -367,3 +367,18 @@ def test_answer_check_accepts_rejects_and_handles_placeholders(capsys):
     assert "expected a NumPy array, got str" in capsys.readouterr().out
     with pytest.raises(AssertionError):
         dw(None, strict=True)
+
+
+@pytest.mark.parametrize("weird", [
+    lambda x: x.astype(complex),
+    lambda x: np.array([1, "a"], dtype=object),
+    lambda x: (i for i in range(3)),
+    lambda x: np.ma.masked_array(2 * x, mask=[True, False]),
+    lambda x: np.datetime64("2020-01-01"),
+    lambda x: [[1.0, 2.0], [3.0]],
+    lambda x: np.zeros((2,), dtype=[("a", float)]),
+])
+def test_exotic_outputs_never_crash_the_checker(weird):
+    result = _double_checker().run(weird)
+    assert result.status in ("fail", "pass")
+    assert result.text and result.html.startswith("<div")

@@ -7,11 +7,15 @@ import numpy as np
 import pytest
 
 from nnlib.exercises import ch01, ch02, ch03, ch04, ch05, ch06, conv
-from nnlib.exercises.core import Checker
+from nnlib.exercises.core import AnswerCheck, Checker
 
 MODULES = [ch01, ch02, ch03, ch04, ch05, ch06, conv]
 CHECKERS = {f"{m.__name__.rsplit('.', 1)[1]}.{name}": obj
             for m in MODULES for name, obj in vars(m).items() if isinstance(obj, Checker)}
+
+
+ANSWERS = {f"{m.__name__.rsplit('.', 1)[1]}.{name}": obj
+           for m in MODULES for name, obj in vars(m).items() if isinstance(obj, AnswerCheck)}
 
 
 def _stable_sigmoid(z):
@@ -473,3 +477,13 @@ def test_momentum_and_adam_references_agree_with_nnlib_optimizers(rng):
 
 def test_adam_accepts_eps_inside_the_square_root():
     assert ch06.adam_step.run(ch06._adam_eps_inside).passed
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS))
+def test_value_checks_accept_the_answer_and_survive_garbage(name, capsys):
+    check = ANSWERS[name]
+    assert check.run(check.expected).passed
+    assert check.run(None).status == "not_attempted"
+    for garbage in ("banana", np.zeros((7, 7, 7)), object()):
+        check(garbage)
+    assert capsys.readouterr().out.count("❌") == 3

@@ -433,7 +433,15 @@ class Checker:
             if outcome.problem.kind == "not_attempted":
                 return Result(self.name, "not_attempted", f"{self.name}: {NOT_ATTEMPTED}",
                               outcome=outcome, case_index=index, n_cases=len(self.cases))
-            return self._failure(outcome, index)
+            try:
+                return self._failure(outcome, index)
+            except Exception as exc:  # formatting an exotic output failed: report plainly
+                return Result(self.name, "fail", f"{self.name}: test case {index + 1} of "
+                              f"{len(self.cases)} failed",
+                              [("text", "", outcome.problem.message),
+                               ("text", "", f"(the report could not be completed: "
+                                f"{type(exc).__name__}: {exc})")],
+                              outcome=outcome, case_index=index, n_cases=len(self.cases))
         extra = f" {self.success}" if self.success else ""
         n = len(self.cases)
         cases = "the test case passes" if n == 1 else f"all {n} test cases pass"
@@ -466,7 +474,13 @@ class Checker:
                          if not _same(a, b, self.mutation_atol)]
             o.mutated += [k for k in case.kwargs
                           if not _same(call_kwargs[k], pristine_kwargs[k], self.mutation_atol)]
-        o.problem = self._problem(o)
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")  # comparing odd outputs must stay quiet
+                o.problem = self._problem(o)
+        except Exception as exc:  # an output so odd that comparing it failed: still no crash
+            o.problem = Problem("type", f"could not use your result ({type(exc).__name__}: "
+                                f"{exc}); got {_type_name(o.got)}")
         return o
 
     def _problem(self, o: Outcome) -> Problem | None:

@@ -23,7 +23,8 @@ def _as_number_array(x):
         a = np.asarray(x)
     except Exception:
         return None
-    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
+    if a.dtype == object or np.iscomplexobj(a) or not (np.issubdtype(a.dtype, np.number)
+                                                       or a.dtype == np.bool_):
         return None
     return a
 
