@@ -264,6 +264,25 @@ def test_time_limit_and_print_capture_work_inside_a_jupyter_kernel(tmp_path):
     assert "debug [1. 2. 3.]" in text  # shown inside the report, not as a raw stream
 
 
+def test_the_failing_line_of_a_notebook_cell_is_shown(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(textwrap.dedent("""\
+        import numpy as np
+        from nnlib.exercises import ch02 as check
+
+        def softmax(z):
+            e = np.exp(z)
+            return e / e.sum(axis=1, keepdims=True)   # axis 1 does not exist for a (K,) input
+
+        check.softmax(softmax)"""))]
+    path = tmp_path / "line.ipynb"
+    nbformat.write(nb, path)
+    text = _outputs_text(_execute(path))
+    assert "AxisError" in text
+    assert "line 6 in softmax(): return e / e.sum(axis=1, keepdims=True)" in text
+
+
 def test_student_html_build_hides_every_solution(chapter, tmp_path):
     """``--html``: the student book builds strictly and its pages contain no solution."""
     root = chapter.parent.parent

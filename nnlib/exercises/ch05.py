@@ -11,6 +11,8 @@ checker                             recognises (hint given)
                                     activation applied to the pre-activation; σ applied
                                     twice; the upstream ``dA`` forgotten (chain rule);
                                     ``dA * σ(Z)``; adding instead of multiplying
+``sigmoid_prime_from_activation``   the vice-versa mistake: σ applied again to an input that
+``(a)`` → a(1 − a)                  is already the activation; ``1 - a**2`` (tanh's form)
 ``dense_backward(dZ, X, W)``        ``dW = dZ.T @ X`` / ``X @ dZ`` transposes; ``dX = dZ @ W``;
 → ``(dX, dW, db)``                  ``db`` summed over the wrong axis, not summed, averaged,
                                     or kept 2-D; an extra 1/N in dW/db
@@ -29,7 +31,8 @@ from nnlib.activations import sigmoid_prime as _sigmoid_prime
 from .common import COMMON, warned
 from .core import Case, Checker, Mistake
 
-__all__ = ["sigmoid_backward", "dense_backward", "numerical_gradient"]
+__all__ = ["sigmoid_backward", "sigmoid_prime_from_activation", "dense_backward",
+           "numerical_gradient"]
 
 _rng = np.random.default_rng(5)
 
@@ -64,6 +67,24 @@ sigmoid_backward = Checker(
                 "dA * σ′(Z), not dA + σ′(Z).", like=lambda dA, Z: dA + _sigmoid_prime(Z)),
         Mistake("`np.exp(-Z)` overflows at Z = −1000: use a stable sigmoid (exponentiate only "
                 "−|Z|).", when=lambda o: warned(o, "overflow")),
+        *COMMON,
+    ])
+
+
+sigmoid_prime_from_activation = Checker(
+    "sigmoid_prime_from_activation", lambda a: a * (1 - a), arg_names=("a",),
+    signature="sigmoid_prime_from_activation(a)",
+    cases=[
+        Case(_sigmoid(np.array([-2.0, -0.5, 0.0, 1.0, 3.0])),
+             label="a = σ(z) for a few z"),
+        Case(_sigmoid(_r(3, 4)), label="a batch of activations (3, 4)"),
+    ],
+    mistakes=[
+        Mistake("The vice-versa mistake: this function receives the ACTIVATION a = σ(z), which is "
+                "already squashed. Applying σ again gives σ(a)(1 − σ(a)); the derivative in terms "
+                "of a is simply `a * (1 - a)`.", like=lambda a: _sigmoid_prime(a)),
+        Mistake("σ′ in terms of the activation is a(1 − a), not a(1 + a) or 1 − a².",
+                like=lambda a: 1 - a ** 2),
         *COMMON,
     ])
 
