@@ -48,7 +48,6 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 # --------------------------------------------------------------------------- cases and mistakes
-@dataclass
 class Case:
     """One call of the reader's function: ``fn(*args, **kwargs)``.
 
@@ -59,17 +58,13 @@ class Case:
         rtol, atol: tolerances for this case (default: the checker's).
     """
 
-    args: tuple
-    kwargs: dict
-    label: str = ""
-    expected: Any = None
-    rtol: float | None = None
-    atol: float | None = None
-
     def __init__(self, *args, label: str = "", expected: Any = None,
                  rtol: float | None = None, atol: float | None = None, **kwargs):
         self.args, self.kwargs = args, kwargs
         self.label, self.expected, self.rtol, self.atol = label, expected, rtol, atol
+
+    def __repr__(self):
+        return f"Case({self.label or len(self.args)!r})"
 
 
 @dataclass
@@ -108,6 +103,8 @@ class Outcome:
 
 @dataclass
 class Problem:
+    """What is wrong with one call: a ``kind`` (see :class:`Outcome`) and a message for the reader."""
+
     kind: str
     message: str
     part: str | None = None          # which output of a tuple (e.g. "dW"), if several
@@ -141,6 +138,7 @@ class Mistake:
         self.kinds, self.rtol, self.atol = kinds, rtol, atol
 
     def matches(self, o: Outcome, output_names: Sequence[str] | None) -> bool:
+        """Does this mistake explain the failed outcome ``o``? Never raises."""
         if self.kinds is not None and (o.problem is None or o.problem.kind not in self.kinds):
             return False
         if self.like is not None and o.problem is not None and o.problem.kind in _NOT_A_VALUE:
