@@ -137,7 +137,10 @@ class Quiz:
 
             def on_change(change):
                 if change["new"] is not None:
-                    verdict.value = _md(self.feedback(labels.index(change["new"])))
+                    choice = labels.index(change["new"])
+                    colour = "#1a7f37" if choice == self.answer else "#cf222e"
+                    verdict.value = (f'<span style="color:{colour}">'
+                                     f'{_md(self.feedback(choice))}</span>')
 
             buttons.observe(on_change, names="value")
             title = widgets.HTML(value=f"<b>{_md(self.question)}</b>")

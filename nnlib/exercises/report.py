@@ -153,8 +153,8 @@ class Result:
                  f'<div style="font-weight:600"><span style="color:{border}">{icon}</span> '
                  f'{_inline_code(self.headline)}</div>']
         table: list[str] = []
-        cell = ("border:none;padding:0.15em 0.6em 0.15em 0;vertical-align:top;"
-                "background:transparent")
+        cell = ("border:none;padding:0.15em 0.6em 0.15em 0;vertical-align:top;text-align:left;"
+                "background:transparent")  # JupyterLab right-aligns table cells by default
 
         def flush():
             if table:
