@@ -109,6 +109,9 @@ def test_exercise_cells_follow_the_pattern():
     assert cells[4].metadata["tags"] == ["hide-cell", "solution"]
     assert cells[4].metadata["jupyter"] == {"source_hidden": True}
     assert cells[4].source.endswith("check.f(f, strict=True)")
+    two = exercise_cells("ex-a-c", "T", "s", "def g(x):\n    raise NotImplementedError",
+                         "check.relu(relu)\ncheck.relu_prime(relu_prime)", "def g(x):\n    return x")
+    assert two[4].source.endswith("check.relu(relu, strict=True)\ncheck.relu_prime(relu_prime, strict=True)")
     with pytest.raises(ValueError, match="NotImplementedError"):
         exercise_cells("ex", "T", "s", "def f(x):\n    return 0", "check.f(f)", "")
 

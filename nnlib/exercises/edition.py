@@ -66,7 +66,9 @@ def exercise_cells(label: str, title: str, statement: str, starter: str, check: 
     body = (explanation.strip() + "\n\n" if explanation.strip() else "")
     solution_md = (f"````{{solution}} {label}\n:class: dropdown\n\n{body}"
                    f"```python\n{solution.strip()}\n```\n````")
-    strict_check = check.strip().rstrip(")") + ", strict=True)"
+    # every check call of the cell, made strict (an exercise may check two functions)
+    strict_check = "\n".join(line.rstrip()[:-1] + ", strict=True)" if line.rstrip().endswith(")")
+                              else line for line in check.strip().splitlines())
     hidden = nbformat.v4.new_code_cell(f"{solution.strip()}\n\n{strict_check}")
     hidden.metadata.update({"tags": ["hide-cell", SOLUTION_TAG],
                             "jupyter": {"source_hidden": True}})
