@@ -90,6 +90,17 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def per_round(results: dict) -> str:
+    """Every round's medians, so a reader can see the spread behind the summary."""
+    lines = ["| case | round | nnlib wall | torch wall | nnlib CPU | torch CPU |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for case, res in results.items():
+        rows = zip(res["wall"]["nnlib"], res["wall"]["torch"], res["cpu"]["nnlib"], res["cpu"]["torch"])
+        for r, (nw, tw, nc, tc) in enumerate(rows, 1):
+            lines.append(f"| {case} | {r} | {nw:.2f} | {tw:.2f} | {nc:.2f} | {tc:.2f} |")
+    return "\n".join(lines)
+
+
 def environment(threads: int, rounds: int, repeats: int) -> str:
     import numpy
     try:
@@ -125,7 +136,8 @@ def main():
               "per-round ratio, range in brackets. *Wall* is elapsed time; *CPU* is the process's "
               "user + system time, which excludes the moments other programs had our core — the "
               "steadier figure on a busy shared machine.\n\n"
-              f"{environment(args.threads, args.rounds, args.repeats)}\n")
+              f"{environment(args.threads, args.rounds, args.repeats)}\n\n"
+              f"## Every round (median ms of the timed steps in one fresh process)\n\n{per_round(results)}\n")
     print(report)
     if args.write:
         os.makedirs(os.path.dirname(os.path.abspath(args.write)), exist_ok=True)
