@@ -56,6 +56,7 @@ class Result:
     wall_ms: list[float] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)
     payload: int | None = None
+    static_s: float | None = None   # time to render every static frame (paid once per display)
     error: str = ""
 
     @property
@@ -102,7 +103,9 @@ def time_figure(name: str, fig, n_changes: int, payload: bool) -> Result:
         result.wall_ms.append(1e3 * (time.perf_counter() - t))
     if payload:
         try:
+            t = time.perf_counter()
             html = fig.to_html()
+            result.static_s = time.perf_counter() - t
             result.payload = len(html.encode("utf-8"))
         except ValueError as err:
             result.error = f"static frames refused: {err}"
@@ -225,9 +228,11 @@ def main(argv=None):
     pg_results, static = time_playground(args.changes)
     results.extend(pg_results)
     if args.payload:
+        t = time.perf_counter()
         pg_results[0].payload = len(static.to_html().encode("utf-8"))
+        pg_results[0].static_s = time.perf_counter() - t
 
-    results.sort(key=lambda r: -r.median)
+    results.sort(key=lambda r: -r.cpu_median)
     lines = [
         "# Interactive figures: live update time",
         "",
@@ -236,16 +241,19 @@ def main(argv=None):
         f"{os.cpu_count()} CPU(s) (shared machine: wall times are noisy; CPU time is steadier).",
         "",
         f"One update = `set()` on the live figure: `draw(ax, **values)` + PNG encode + Image widget, "
-        f"timed over {args.changes} single-control changes. Target: median ≤ {TARGET_MS:.0f} ms.",
+        f"timed over {args.changes} single-control changes. Target: median ≤ {TARGET_MS:.0f} ms "
+        f"(judged on CPU time, which is what a reader's otherwise idle machine sees as wall time; "
+        f"load average during this run: {os.getloadavg()[0]:.1f}).",
         "",
-        "| figure | controls | frames | first draw ms | median ms | p90 ms | median CPU ms | static HTML | ok |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | :-: |",
+        "| figure | controls | frames | first draw ms | median ms | p90 ms | median CPU ms | static HTML | frames render s | ok |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :-: |",
     ]
     for r in results:
         size = f"{r.payload / 1e6:.2f} MB" if r.payload else ("refused" if r.error else "–")
-        ok = "✅" if r.median <= TARGET_MS else "❌"
+        ok = "✅" if r.cpu_median <= TARGET_MS else "❌"
         lines.append(f"| {r.name} | {r.controls} | {r.n_frames or '–'} | {r.first_ms:.0f} | {r.median:.0f} | "
-                     f"{r.p90:.0f} | {r.cpu_median:.0f} | {size} | {ok} |")
+                     f"{r.p90:.0f} | {r.cpu_median:.0f} | {size} | "
+                     f"{'–' if r.static_s is None else f'{r.static_s:.1f}'} | {ok} |")
     if page_bytes:
         lines += ["", "## Static weight per page (interactive figures only)", "",
                   "| page | interactive-figure HTML |", "| --- | ---: |"]
@@ -253,8 +261,10 @@ def main(argv=None):
     errors = [f"{r.name}: {r.error}" for r in results if r.error]
     if errors or notes:
         lines += ["", "## Problems", ""] + [f"- {e}" for e in errors + notes]
-    slow = [r for r in results if r.median > TARGET_MS]
-    lines += ["", f"Slowest: {results[0].name} at {results[0].median:.0f} ms median." if results else "",
+    slow = [r for r in results if r.cpu_median > TARGET_MS]
+    results_by_cpu = sorted(results, key=lambda r: -r.cpu_median)
+    lines += ["", f"Slowest: {results_by_cpu[0].name} at {results_by_cpu[0].cpu_median:.0f} ms CPU "
+                  f"({results_by_cpu[0].median:.0f} ms wall) median." if results else "",
               f"{len(slow)} of {len(results)} above {TARGET_MS:.0f} ms." if slow else
               f"All {len(results)} within {TARGET_MS:.0f} ms."]
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -109,8 +109,9 @@ def open_offline(browser, url):
 def exercise_figures(page):
     """Move every control of every interactive figure with the keyboard; returns what was moved.
 
-    For each control: focus it, press an arrow key, and require that the image source, the shown
-    value and the alt text all change.
+    For each control: focus it and press an arrow key (left when it is at its last value). Every
+    press must change the shown value and the alt text; the image must change within three
+    presses (two values may legitimately share one picture, e.g. two learning rates at epoch 0).
     """
     moved = []
     for root in page.locator(".nnlib-interactive").all():
@@ -118,15 +119,20 @@ def exercise_figures(page):
         for control in root.locator("input[type=range], select").all():
             control_id = control.get_attribute("id")
             shown = root.locator(f"output[for='{control_id}']")
-            before = (img.get_attribute("src"), shown.inner_text(), img.get_attribute("alt"))
+            first_src = img.get_attribute("src")
             control.focus()
             at_end = control.evaluate("el => el.type === 'range' ? el.value === el.max "
                                       ": el.selectedIndex === el.options.length - 1")
-            page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
-            after = (img.get_attribute("src"), shown.inner_text(), img.get_attribute("alt"))
-            assert after[0] != before[0], f"{control_id}: image did not change"
-            assert after[1] != before[1], f"{control_id}: shown value did not change"
-            assert after[2] != before[2] and after[1] in after[2], f"{control_id}: alt text not updated"
+            n_values = control.evaluate("el => el.type === 'range' ? +el.max + 1 : el.options.length")
+            for _ in range(min(3, n_values - 1)):
+                before = (shown.inner_text(), img.get_attribute("alt"))
+                page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+                after = (shown.inner_text(), img.get_attribute("alt"))
+                assert after[0] != before[0], f"{control_id}: shown value did not change"
+                assert after[1] != before[1] and after[0] in after[1], f"{control_id}: alt text not updated"
+                if img.get_attribute("src") != first_src:
+                    break
+            assert img.get_attribute("src") != first_src, f"{control_id}: image did not change"
             moved.append(control_id)
     return moved
 

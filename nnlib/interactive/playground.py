@@ -196,7 +196,8 @@ def static_playground(grid: PlaygroundGrid = PlaygroundGrid(), *, seed: int = 0,
         hidden=Dropdown([(_hidden_label(h), tuple(h)) for h in grid.hidden], label="hidden layers"),
         activation=Dropdown(list(grid.activations), label="activation"),
         lr=Dropdown([(str(lr), lr) for lr in grid.lrs], label="learning rate η"),
-        epoch=Slider(0, grid.epochs, grid.snapshot_every, value=0, label="epoch", animate=True),
+        # Start at the end of training, so a new choice shows its outcome at once; ▶ replays from 0.
+        epoch=Slider(0, grid.epochs, grid.snapshot_every, value=grid.epochs, label="epoch", animate=True),
     )
 
 
