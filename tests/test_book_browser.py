@@ -14,8 +14,8 @@ here). Every request that would leave localhost is aborted and recorded. Each pa
 * every exercise solution and every hidden cell collapsed;
 * at most 5 MB loaded in total (HTML, scripts, styles, fonts, images; the budget of issue 4).
 
-A full-page screenshot of each page is written to ``_build/screenshots/`` (in slices of one
-screen, so they stay readable): look at them.
+Screenshots of each page, one per screenful, are written to ``_build/screenshots/``: look at
+them.
 
 Environment:
     BOOK_SKIP_BUILD=1  use the existing ``_build/html`` (you just built it) instead of rebuilding.
@@ -179,15 +179,57 @@ def _wait_quietly(page, script: str, timeout_ms: int) -> None:
 
 
 def _frame(root) -> str:
-    return root.eval_on_selector("img", "img => img.src")
+    """A fingerprint of the figure's current image (hashed in the page: a frame is ~50 kB)."""
+    return root.eval_on_selector("img", """img => { let h = 0; const s = img.src;
+        for (let i = 0; i < s.length; i++) { h = (h * 31 + s.charCodeAt(i)) | 0; }
+        return s.length + ':' + h; }""")
+
+
+def _position(control) -> tuple[int, int]:
+    """(current index, last index) of a range input or a select."""
+    return tuple(control.evaluate(
+        "el => el.tagName === 'SELECT' ? [el.selectedIndex, el.options.length - 1]"
+        " : [Number(el.value), Number(el.max)]"))
+
+
+def _step(control, forward: bool) -> None:
+    """One keyboard step, as a reader would make it (the control has focus)."""
+    is_select = control.evaluate("el => el.tagName") == "SELECT"
+    if is_select:
+        control.press("ArrowDown" if forward else "ArrowUp")
+    else:
+        control.press("ArrowRight" if forward else "ArrowLeft")
+
+
+def _sweep(root, control, value_el) -> tuple[bool, bool, int]:
+    """Move ``control`` with the keyboard to its last value, then to its first.
+
+    Returns (the frame changed, the shown value changed, keys pressed); stops early once both
+    changed. Neighbouring values may legitimately draw the same picture, hence the full sweep.
+    """
+    frame, value = _frame(root), (value_el.text_content() if value_el else None)
+    position, last = _position(control)
+    control.scroll_into_view_if_needed()
+    control.focus()
+    changed = value_changed = False
+    presses = 0
+    for forward, n in ((True, last - position), (False, last)):
+        for _ in range(n):
+            _step(control, forward)
+            presses += 1
+            value_changed = value_changed or (value_el is not None and value_el.text_content() != value)
+            changed = changed or _frame(root) != frame
+            if changed and (value_changed or value_el is None):
+                return True, True, presses
+    return changed, value_changed or value_el is None, presses
 
 
 def _exercise_figure_controls(page, report: PageReport) -> None:
-    """For each control of each interactive figure: press a key, see whether the frame changes.
+    """For each control of each interactive figure: does moving it change the frame?
 
-    A slider moves right (left if it starts at its end); a dropdown moves down (up if on the last
-    option). Neighbouring values may legitimately draw the same picture, so keep stepping in that
-    direction until the frame changes or the control's range is exhausted.
+    A control may matter only for some values of another (an ELU's alpha does nothing while the
+    dropdown shows the sigmoid), so when a full sweep of it changes nothing, put each other
+    control in turn at each of its values and sweep again.
     """
     figures = page.query_selector_all(".nnlib-interactive")
     for f, root in enumerate(figures):
@@ -198,45 +240,44 @@ def _exercise_figure_controls(page, report: PageReport) -> None:
                                            "value_changed": False, "why": "no controls"})
         for control in controls:
             cid = control.get_attribute("id") or "?"
-            is_select = control.evaluate("el => el.tagName") == "SELECT"
-            position, last = control.evaluate(
-                "el => el.tagName === 'SELECT' ? [el.selectedIndex, el.options.length - 1]"
-                " : [Number(el.value), Number(el.max)]")
-            forward = position < last
-            key = ("ArrowDown" if forward else "ArrowUp") if is_select else (
-                "ArrowRight" if forward else "ArrowLeft")
-            steps = (last - position) if forward else position
             value_el = root.query_selector(f"output[for='{cid}']") if cid != "?" else None
-            before_frame = _frame(root)
-            before_value = value_el.text_content() if value_el else None
-            control.scroll_into_view_if_needed()
-            control.focus()
-            changed = value_changed = False
-            presses = 0
-            for _ in range(max(steps, 1)):
-                control.press(key)
-                presses += 1
-                if value_el is not None and value_el.text_content() != before_value:
-                    value_changed = True
-                if _frame(root) != before_frame:
-                    changed = True
-                    break
-            why = "it has a single value" if last == 0 else f"{presses} x {key}"
+            if _position(control)[1] == 0:
+                report.figure_controls.append({"figure": f, "control": cid, "changed": False,
+                                               "value_changed": False, "why": "it has a single value"})
+                continue
+            changed, value_changed, presses = _sweep(root, control, value_el)
+            why = f"{presses} key presses"
+            for other in controls:
+                if changed or other == control:
+                    continue
+                position, last = _position(other)
+                other.focus()
+                for _ in range(position):  # to its first value
+                    _step(other, forward=False)
+                for k in range(1, last + 1):
+                    other.focus()
+                    _step(other, forward=True)
+                    changed, more_value_changed, presses = _sweep(root, control, value_el)
+                    value_changed = value_changed or more_value_changed
+                    why = f"{presses} key presses with {other.get_attribute('id')} at its value #{k}"
+                    if changed:
+                        break
             report.figure_controls.append({"figure": f, "control": cid, "changed": changed,
-                                           "value_changed": value_changed or value_el is None,
-                                           "why": why})
+                                           "value_changed": value_changed, "why": why})
 
 
 def _screenshot_slices(page, path: str) -> None:
+    """One PNG per screenful, top to bottom, as a reader scrolls (a single full-page capture of a
+    long chapter is both slow and too tall to read)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     stem = path.split(".html")[0].replace("/", "_")
     for old in SHOTS.glob(f"{stem}_*.png"):
         old.unlink()
     height = page.evaluate("document.documentElement.scrollHeight")
-    step = VIEWPORT["height"] * 2
-    for k, top in enumerate(range(0, height, step)):
-        page.screenshot(path=str(SHOTS / f"{stem}_{k:02d}.png"), full_page=True,
-                        clip={"x": 0, "y": top, "width": VIEWPORT["width"], "height": min(step, height - top)})
+    for k, top in enumerate(range(0, height, VIEWPORT["height"])):
+        page.evaluate(f"window.scrollTo(0, {top})")
+        page.screenshot(path=str(SHOTS / f"{stem}_{k:02d}.png"))
+    page.evaluate("window.scrollTo(0, 0)")
 
 
 def _record_size(report: PageReport, base_url: str, url: str) -> None:
