@@ -25,8 +25,10 @@ def build(chapter: pathlib.Path, out: pathlib.Path) -> pathlib.Path:
     (out / "book").mkdir(parents=True)
     shutil.copy(ROOT / "_config.yml", out / "_config.yml")
     shutil.copy(ROOT / "book" / "intro.md", out / "book" / "intro.md")
-    if (ROOT / "book" / "assets").exists():
-        shutil.copytree(ROOT / "book" / "assets", out / "book" / "assets")
+    for folder in ("assets", "_ext"):   # vendored JS/CSS and local Sphinx extensions
+        if (ROOT / "book" / folder).exists():
+            shutil.copytree(ROOT / "book" / folder, out / "book" / folder,
+                            ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(chapter, out / "book" / chapter.name)
     (out / "_toc.yml").write_text(
         "format: jb-book\nroot: book/intro\nparts:\n  - caption: Preview\n    chapters:\n"
