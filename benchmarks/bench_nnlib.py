@@ -134,8 +134,11 @@ def main():
     report = (f"# nnlib vs PyTorch (CPU)\n\n{table(results)}\n\n"
               "Ratio = nnlib time / PyTorch time (lower is better): the median over rounds of the "
               "per-round ratio, range in brackets. *Wall* is elapsed time; *CPU* is the process's "
-              "user + system time, which excludes the moments other programs had our core — the "
-              "steadier figure on a busy shared machine.\n\n"
+              "user + system time, which excludes the moments other programs had our core. On a "
+              "busy shared machine trust CPU: there the wall-clock median is biased against "
+              "whichever step is longer than the scheduler's time slice (a few ms), because such "
+              "a step is nearly always interrupted while a shorter one often is not (see PyTorch's "
+              "3.5 ms conv1 step, or nnlib's 2.5 ms conv2 step, below).\n\n"
               f"{environment(args.threads, args.rounds, args.repeats)}\n\n"
               f"## Every round (median ms of the timed steps in one fresh process)\n\n{per_round(results)}\n")
     print(report)
