@@ -38,6 +38,9 @@ NOTEBOOK_CELLS = [
     "    ax.set_ylim(-1.1, 1.1)",
     "interactive_figure(draw, alt='tanh of w times x', figsize=(4, 3),\n"
     "                   w=Slider(0, 4, 1, value=1, label='weight w'))",
+    "from nnlib.interactive import PlaygroundGrid, playground\n"
+    "playground(PlaygroundGrid(datasets=('xor',), hidden=((4,),), activations=('tanh',), lrs=(0.3,),\n"
+    "                          epochs=20, snapshot_every=10), dpi=40)",
 ]
 
 pytestmark = pytest.mark.slow
@@ -180,7 +183,7 @@ def test_slider_redraws_the_figure_in_the_kernel(jupyterlab, browser):
     # Do not await the command's promise: it settles only when every cell has finished.
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
 
-    output = page.locator(".jp-Notebook .jp-OutputArea-output")
+    output = page.locator(".jp-Notebook .jp-OutputArea-output").first
     image = output.locator("img.widget-image")
     try:
         image.first.wait_for(timeout=60_000)
@@ -196,16 +199,30 @@ def test_slider_redraws_the_figure_in_the_kernel(jupyterlab, browser):
     handle.focus()
     page.keyboard.press("ArrowRight")
     # The new picture can only come from the kernel: it redrew the figure with w = 2.
-    page.wait_for_function(
-        "before => { const i = document.querySelector('.jp-Notebook img.widget-image');"
-        " return i && i.src !== before; }", arg=before, timeout=30_000)
+    image.evaluate("(img, before) => new Promise(ok => { const t = setInterval(() => {"
+                   " if (img.src !== before) { clearInterval(t); ok(); } }, 50); })", before)
     assert readout.inner_text().strip() == "2"
     page.keyboard.press("ArrowRight")
     page.wait_for_function("() => document.querySelector('.jp-Notebook .widget-readout').innerText.trim() === '3'",
                            timeout=30_000)
     time.sleep(1.0)  # give a stray second figure the chance to appear before counting
-    assert page.locator(".jp-Notebook .jp-OutputArea-output img").count() == 1
-    assert "weight w = 3" in page.locator(".jp-Notebook .jp-OutputArea-output span[role=img]").get_attribute("aria-label")
+    assert output.locator("img").count() == 1
+    assert "weight w = 3" in output.locator("span[role=img]").get_attribute("aria-label")
     assert page.get_by_text("javascript error").count() == 0  # a widget view that failed to render
+    assert external == [] and page_errors == []
+
+    # The playground: ▶ (keyboard: focus + Enter) trains in the kernel and redraws its one image.
+    pg = page.locator(".jp-Notebook .jp-OutputArea-output").nth(1)
+    pg_image = pg.locator("img.widget-image")
+    pg_image.wait_for(timeout=60_000)
+    first = pg_image.get_attribute("src")
+    play = pg.locator(".widget-play button").first
+    play.focus()
+    page.keyboard.press("Enter")
+    pg_image.evaluate("(img, before) => new Promise(ok => { const t = setInterval(() => {"
+                      " if (img.src !== before) { clearInterval(t); ok(); } }, 50); })", first)
+    pg.locator(".widget-play button").nth(1).click()   # pause
+    assert pg.locator("img").count() == 1
+    assert page.get_by_text("javascript error").count() == 0
     assert external == [] and page_errors == []
     page.close()
