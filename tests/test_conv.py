@@ -182,6 +182,22 @@ def test_conv_backward_before_forward_is_a_clear_error():
         Conv2D(1, 1, 3).backward(np.zeros((1, 1, 2, 2)))
 
 
+@pytest.mark.parametrize("stride", [1, (1, 2)])
+def test_conv_one_backward_per_forward_and_input_untouched(stride):
+    """backward reuses the column buffer: a second backward must fail loudly, and the
+    caller's x must never be written to."""
+    conv = Conv2D(2, 3, 3, stride=stride, dtype=np.float64)
+    x = np.random.default_rng(0).standard_normal((2, 2, 6, 7))
+    x_before = x.copy()
+    y = conv.forward(x)
+    conv.backward(np.ones_like(y))
+    np.testing.assert_array_equal(x, x_before)
+    with pytest.raises(RuntimeError, match="twice after one forward"):
+        conv.backward(np.ones_like(y))
+    conv.forward(x)                                   # a new forward makes backward legal again
+    assert conv.backward(np.ones_like(y)).shape == x.shape
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_conv_extreme_inputs_stay_finite(dtype):
     conv = Conv2D(2, 4, 3, padding=1, dtype=dtype)
