@@ -247,3 +247,11 @@ def test_constants_and_several_axes_reach_draw():
 def test_alt_text_is_required():
     with pytest.raises(ValueError, match="alt="):
         interactive_figure(draw_line, alt=" ", w=Slider(0, 1, 1))
+
+
+def test_a_draw_function_that_cannot_take_the_controls_is_refused_at_once():
+    def draw(ax, w):
+        ax.plot([0, w])
+
+    with pytest.raises(ValueError, match=r"draw\(ax, w\) must accept the axes and the keyword arguments \['w', 'b'\]"):
+        interactive_figure(draw, alt="x", w=Slider(0, 1, 1), b=Slider(0, 1, 1))

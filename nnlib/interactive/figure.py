@@ -10,6 +10,7 @@ The returned object's ``_repr_mimebundle_`` carries two views of the same figure
 from __future__ import annotations
 
 import html
+import inspect
 import os
 from typing import Any, Callable
 
@@ -35,6 +36,7 @@ class InteractiveFigure:
                  max_frames: int = MAX_FRAMES, max_bytes: int = MAX_BYTES, interval_ms: int = 400):
         if not alt or not alt.strip():
             raise ValueError("interactive_figure: alt= must describe the figure for readers who cannot see it")
+        _check_signature(draw, [*controls, *(constants or {})])
         self.draw, self.controls, self.alt = draw, controls, alt
         self.figsize, self.ncols, self.dpi = figsize, ncols, dpi
         self.constants = dict(constants or {})
@@ -76,7 +78,7 @@ class InteractiveFigure:
             if name not in self.controls:
                 raise ValueError(f"interactive_figure: no control named {name!r}; controls are {list(self.controls)}")
             self.values[name] = self.controls[name].values()[index_of(self.controls[name], value)]
-        if self._widget is not None:  # keep the widgets in step; their observers are paused here
+        if self._widget is not None:  # keep the widgets in step (their observers see no change)
             for name in values:
                 self._control_widgets[name].value = self.values[name]
         return self.render()
@@ -144,6 +146,20 @@ class InteractiveFigure:
 
     def __repr__(self):
         return f"InteractiveFigure({self.alt!r}, controls={list(self.controls)})"
+
+
+def _check_signature(draw: Callable, names: list[str]) -> None:
+    """Fail at authoring time, not at the first frame, when draw cannot take the controls."""
+    try:
+        signature = inspect.signature(draw)
+    except (TypeError, ValueError):  # some callables have no inspectable signature
+        return
+    try:
+        signature.bind(None, **{name: None for name in names})
+    except TypeError as err:
+        name = getattr(draw, "__name__", "draw")
+        raise ValueError(f"interactive_figure: {name}{signature} must accept the axes and the keyword "
+                         f"arguments {names} ({err})") from None
 
 
 def _screen_reader_only(text: str) -> str:
