@@ -315,6 +315,10 @@ def visit(browser, base_url: str, path: str) -> PageReport:
             page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => 1) : 0")
         page.wait_for_timeout(300)  # let late console errors arrive
 
+        # Without an icon link, browsers ask for /favicon.ico (a 404 and a console error). Chromium
+        # skips that request while requests are intercepted, as here, so check the link itself.
+        if not page.evaluate("() => !!document.querySelector('link[rel~=icon]')"):
+            report.failed.append("no <link rel=icon>: browsers will request /favicon.ico (404)")
         math = page.evaluate(_MATH)
         report.math_total = math["total"]
         report.math_untypeset = math["untypeset"]
