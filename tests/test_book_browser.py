@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -85,9 +86,10 @@ def built_book() -> Path:
            "build", "-W", "-n", "--keep-going", "--all", str(ROOT)]
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
-        log = result.stdout + result.stderr
-        problems = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
-        pytest.fail("the strict book build failed:\n" + "\n".join(problems[:40]) + "\n...\n" + log[-3000:])
+        log = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)  # no colour codes
+        problems = [line for line in log.splitlines() if "WARNING:" in line or "ERROR:" in line]
+        pytest.fail("the strict book build failed (-W: every warning is an error):\n"
+                    + "\n".join(problems[:40]) + "\n--- end of the build log ---\n" + log[-1500:])
     return HTML
 
 
