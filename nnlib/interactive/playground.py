@@ -149,6 +149,28 @@ def draw_state(ax, trainer: Trainer) -> None:
     ax.set_ylim(trainer.extent[2:])
 
 
+class BoundaryRenderer(FigureRenderer):
+    """Draws a :class:`Trainer`'s state; between two states on the same data set it only swaps the
+    background image and the title (the points, axes and ticks are unchanged): ~2× faster.
+
+    The result is the same PNG a full redraw gives (the tests check it).
+    """
+
+    def __init__(self, *, figsize=FIGSIZE, dpi: int = 80):
+        super().__init__(lambda ax, trainer: draw_state(ax, trainer), figsize=figsize, dpi=dpi)
+        self._drawn = None   # (data set, extent) of the scene on the canvas
+
+    def state_png(self, trainer: Trainer, compact: bool = False, full: bool = False) -> bytes:
+        scene = (trainer.dataset, trainer.extent)
+        axes = self.figure.axes
+        if full or scene != self._drawn or len(axes) != 1 or not axes[0].images:
+            self._drawn = scene
+            return self.png({"trainer": trainer}, compact)
+        axes[0].images[0].set_data(trainer.boundary_rgb())
+        axes[0].title.set_text(status(trainer))
+        return self.encode(compact)
+
+
 # ---- the static book: snapshots of a small grid of runs ---------------------------------------
 @dataclass(frozen=True)
 class PlaygroundGrid:
@@ -188,7 +210,7 @@ def static_playground(grid: PlaygroundGrid = PlaygroundGrid(), *, seed: int = 0,
     def draw(ax, dataset, hidden, activation, lr, epoch):
         draw_state(ax, snapshot(dataset, hidden, activation, lr, epoch))
 
-    return interactive_figure(
+    fig = interactive_figure(
         draw, figsize=FIGSIZE, dpi=dpi,
         alt="Decision regions of a small neural network on a 2-D data set; the data points are "
             "coloured by class and the background by the class the network predicts",
@@ -199,6 +221,21 @@ def static_playground(grid: PlaygroundGrid = PlaygroundGrid(), *, seed: int = 0,
         # Start at the end of training, so a new choice shows its outcome at once; ▶ replays from 0.
         epoch=Slider(0, grid.epochs, grid.snapshot_every, value=grid.epochs, label="epoch", animate=True),
     )
+    # Frames come in product order (epoch fastest), so consecutive frames share a data set and
+    # only the background and title need redrawing.
+    fig.renderer = _ValuesRenderer(BoundaryRenderer(dpi=dpi), snapshot)
+    return fig
+
+
+class _ValuesRenderer:
+    """Adapts a BoundaryRenderer to the ``png(values, compact)`` interface of interactive figures."""
+
+    def __init__(self, renderer: BoundaryRenderer, snapshot):
+        self.renderer, self.snapshot = renderer, snapshot
+        self.pixel_size = renderer.pixel_size
+
+    def png(self, values, compact: bool = False) -> bytes:
+        return self.renderer.state_png(self.snapshot(**values), compact)
 
 
 # ---- the live playground ------------------------------------------------------------------------
@@ -221,7 +258,7 @@ class Playground:
             "activation": activation or grid.activations[0],
             "lr": lr or grid.lrs[0],
         }
-        self.renderer = FigureRenderer(lambda ax, trainer: draw_state(ax, trainer), figsize=FIGSIZE, dpi=dpi)
+        self.renderer = BoundaryRenderer(dpi=dpi)
         self.reset()
         self._widget = self._image = None
         self._static = None
@@ -237,13 +274,7 @@ class Playground:
         ``full=False`` (during training: same data, new weights) only swaps the background image
         and the title of the existing plot, about twice as fast as drawing it from scratch.
         """
-        ax = self.renderer.figure.axes[0] if self.renderer.figure.axes else None
-        if full or ax is None or not ax.images:
-            png = self.renderer.png({"trainer": self.trainer})
-        else:
-            ax.images[0].set_data(self.trainer.boundary_rgb())
-            ax.title.set_text(status(self.trainer))
-            png = self.renderer.encode()
+        png = self.renderer.state_png(self.trainer, full=full)
         if self._image is not None:
             self._image.value = png
         return png
