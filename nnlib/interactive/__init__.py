@@ -16,13 +16,13 @@ A chapter writes one plotting function and names its controls::
 
     interactive_figure(draw, alt="Output of one neuron as its weight and bias change",
                        w=Slider(-3, 3, 0.5, value=1.0, label="weight w"),
-                       b=Slider(-2, 2, 0.5, value=0.0, label="bias b"),
+                       b=Slider(-2, 2, 1, value=0, label="bias b"),
                        act=Dropdown(["sigmoid", "relu"], label="activation"))
 
 * In JupyterLab the sliders are ipywidgets and the kernel redraws one reused figure per change.
-* In the HTML book every combination was drawn in advance (here 13 × 9 × 2 = 234 PNG frames,
-  identical ones stored once) and a few lines of inline JavaScript swap them — no kernel, no
-  network. Too many combinations (> 400 frames or > 1.5 MB) raise a ValueError naming the
+* In the HTML book every combination was drawn in advance (here 13 × 5 × 2 = 130 PNG frames of
+  ~5 kB, identical ones stored once) and a few lines of inline JavaScript swap them — no kernel,
+  no network. Too many combinations (> 400 frames or > 1.5 MB) raise a ValueError naming the
   control to coarsen.
 * An animation is a ``Slider(0, n_epochs, 1, animate=True)`` over a precomputed history.
 
