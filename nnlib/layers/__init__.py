@@ -10,19 +10,23 @@ Where each layer lives:
     embedding.py   Embedding
     residual.py    Residual
     conv.py        Conv2D, MaxPool2D, AvgPool2D
+    recurrent.py   RNN, LSTM, GRU
+    attention.py   MultiHeadSelfAttention
 """
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .attention import MultiHeadSelfAttention
 from .base import Layer, Parameter
 from .conv import AvgPool2D, Conv2D, MaxPool2D
 from .dense import Dense, Flatten
 from .dropout import Dropout
 from .embedding import Embedding
 from .norm import BatchNorm, LayerNorm
+from .recurrent import GRU, LSTM, RNN
 from .residual import Residual
 
 __all__ = [
     "Layer", "Parameter", "Dense", "Flatten",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "Softmax", "LogSoftmax",
     "Dropout", "BatchNorm", "LayerNorm", "Embedding", "Residual",
-    "Conv2D", "MaxPool2D", "AvgPool2D",
+    "Conv2D", "MaxPool2D", "AvgPool2D", "RNN", "LSTM", "GRU", "MultiHeadSelfAttention",
 ]
