@@ -47,18 +47,23 @@ def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     return grad
 
 
-def rel_error(a, b) -> float:
-    """Relative error ‖a − b‖ / (‖a‖ + ‖b‖) of two arrays (0 when both are 0).
+def rel_error(a, b, floor: float = 0.0) -> float:
+    """Relative error ‖a − b‖ / max(‖a‖ + ‖b‖, floor) of two arrays (0 when both are 0).
 
     Relative, so it means the same for gradients of size 1e-3 and 1e3. We compare whole
     arrays rather than entry by entry: an entry whose true gradient is ~0 would otherwise
     turn harmless rounding noise into a huge "relative" error.
+
+    ``floor`` handles a gradient that is exactly zero as a whole (e.g. the bias of the keys
+    in attention: softmax ignores a constant shift). Its finite-difference estimate is pure
+    rounding noise (~1e-11), and noise divided by noise is ~1, a false alarm. With a floor,
+    differences far below it count as agreement.
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"rel_error: shapes {a.shape} and {b.shape} differ")
-    scale = np.linalg.norm(a) + np.linalg.norm(b)
+    scale = max(np.linalg.norm(a) + np.linalg.norm(b), floor)
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
 
@@ -141,20 +146,30 @@ def check_layer(layer, x, seed: int = 0, h: float = 1e-5, tol: float = 1e-6,
     def L(_=None):
         return float(np.sum(copy.deepcopy(template).forward(x) * g))
 
+    # A gradient that is exactly zero (attention's key bias: softmax ignores a constant shift)
+    # is estimated as pure rounding noise: each evaluation of L is off by about eps·Σ|y ⊙ g|,
+    # and the difference quotient divides that by 2h. Noise over noise would read as a 100 %
+    # error, so norms far below this noise level, scaled by 1/tol, count as zero.
+    noise = np.finfo(np.float64).eps * float(np.sum(np.abs(y * g))) / h
+
+    def floor(shape):
+        return 10 * noise * np.sqrt(np.prod(shape)) / tol
+
     result = GradCheckResult(name=repr(layer), tol=tol)
     if integer_input:
         result.notes.append("integer input (ids): it has no gradient, only parameters are checked")
     elif dx is None:
         result.notes.append("backward returned None for the input, so dL/dx was not checked")
     else:
-        result.errors["input x"] = rel_error(dx, numerical_gradient(L, x, h))
+        result.errors["input x"] = rel_error(dx, numerical_gradient(L, x, h), floor=floor(x.shape))
         result.shapes["input x"] = x.shape
     for p_run, p in zip(run.parameters(), template.parameters()):
         key = p.name
         k = 2
         while key in result.errors:                   # e.g. two layers each with a "W"
             key, k = f"{p.name}#{k}", k + 1
-        result.errors[key] = rel_error(p_run.grad, numerical_gradient(L, p.data, h))
+        result.errors[key] = rel_error(p_run.grad, numerical_gradient(L, p.data, h),
+                                      floor=floor(p.data.shape))
         result.shapes[key] = p.data.shape
     if verbose:
         print(result.table())

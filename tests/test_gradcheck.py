@@ -115,3 +115,20 @@ def test_check_layer_notes_a_skipped_input_gradient(capsys):
     result = check_layer(layer, np.ones((2, 3)))
     assert set(result.errors) == {"W", "b"} and result.passed
     assert "dL/dx was not checked" in capsys.readouterr().out
+
+
+def test_rel_error_floor_treats_noise_on_a_zero_gradient_as_agreement():
+    zero = np.zeros(5)
+    noise = np.full(5, 1e-11)
+    assert rel_error(zero, noise) > 0.99               # without a floor: a false alarm
+    assert rel_error(zero, noise, floor=1e-7) < 1e-3   # with one: agreement
+    # a real error stays an error even with the floor
+    assert rel_error(zero, np.full(5, 1e-3), floor=1e-7) > 0.5
+
+
+def test_check_layer_passes_attention_whose_key_bias_gradient_is_exactly_zero():
+    from nnlib.layers import MultiHeadSelfAttention
+    layer = MultiHeadSelfAttention(8, 2, rng=0)
+    x = np.random.default_rng(1).normal(size=(2, 3, 8))
+    result = check_layer(layer, x, verbose=False)
+    assert result.passed, result.errors
