@@ -148,39 +148,41 @@ class Sequential(Layer):
         rng = np.random.default_rng(seed)
         history, plot = History(), LivePlot() if live_plot else None
         bar = _progress_bar(epochs * -(-len(X) // batch_size), progress)
-        for epoch in range(epochs):
-            self.train()
-            sums, seen, lr = {"loss": 0.0, **{name: 0.0 for name in metrics}}, 0, optimizer.lr
-            for X_b, y_b in batches(X, y, batch_size, shuffle, rng):
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    y_hat = self.forward(X_b)
-                    y_b = _match_targets(y_hat, y_b)
-                    batch_loss = loss(y_hat, y_b)
-                    _stop_if_not_finite(batch_loss, epoch, optimizer)
-                    self.backward(loss.backward())
-                if clip_norm is not None:
-                    clip_grad_norm(self.parameters(), clip_norm)
-                optimizer.step()
-                if scheduler is not None and scheduler_interval == "batch":
+        # The data needs no gradient: skip dL/dX in the first layer (PyTorch skips it too).
+        with _no_input_grad(self.layers[0] if self.layers else None):
+            for epoch in range(epochs):
+                self.train()
+                sums, seen, lr = {"loss": 0.0, **{name: 0.0 for name in metrics}}, 0, optimizer.lr
+                for X_b, y_b in batches(X, y, batch_size, shuffle, rng):
+                    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                        y_hat = self.forward(X_b)
+                        y_b = _match_targets(y_hat, y_b)
+                        batch_loss = loss(y_hat, y_b)
+                        _stop_if_not_finite(batch_loss, epoch, optimizer)
+                        self.backward(loss.backward())
+                    if clip_norm is not None:
+                        clip_grad_norm(self.parameters(), clip_norm)
+                    optimizer.step()
+                    if scheduler is not None and scheduler_interval == "batch":
+                        scheduler.step()
+                    sums["loss"] += batch_loss * len(X_b)
+                    for name, metric in metrics.items():
+                        sums[name] += metric(y_hat, y_b) * len(X_b)
+                    seen += len(X_b)
+                    bar.update(1)
+                logs = {name: total / seen for name, total in sums.items()}
+                if validation_data is not None:
+                    val = self.evaluate(*validation_data, loss=loss, metrics=metrics)
+                    logs.update({f"val_{name}": value for name, value in val.items()})
+                logs["lr"] = lr
+                history.append(logs)
+                if scheduler is not None and scheduler_interval == "epoch":
                     scheduler.step()
-                sums["loss"] += batch_loss * len(X_b)
-                for name, metric in metrics.items():
-                    sums[name] += metric(y_hat, y_b) * len(X_b)
-                seen += len(X_b)
-                bar.update(1)
-            logs = {name: total / seen for name, total in sums.items()}
-            if validation_data is not None:
-                val = self.evaluate(*validation_data, loss=loss, metrics=metrics)
-                logs.update({f"val_{name}": value for name, value in val.items()})
-            logs["lr"] = lr
-            history.append(logs)
-            if scheduler is not None and scheduler_interval == "epoch":
-                scheduler.step()
-            bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k != "lr"})
-            if plot:
-                plot.update(history)
-            if stopper is not None and stopper.update(logs[stopper.monitor], self, epoch):
-                break
+                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k != "lr"})
+                if plot:
+                    plot.update(history)
+                if stopper is not None and stopper.update(logs[stopper.monitor], self, epoch):
+                    break
         bar.close()
         if stopper is not None:
             stopper.finish(self, history)
@@ -457,6 +459,25 @@ def _compare_architectures(saved: list[str], mine: list[str], path) -> None:
         if a != b:
             raise ValueError(f"load_weights: layer {i} differs: the file has {a}, "
                              f"this model has {b}")
+
+
+class _no_input_grad:
+    """Context manager: the first layer skips dL/dx (``needs_input_grad``), then is restored.
+
+    During ``fit`` nothing uses the gradient with respect to the data, and for a Dense first
+    layer that product costs as much as its forward pass.
+    """
+
+    def __init__(self, layer):
+        self.layer = layer if hasattr(layer, "needs_input_grad") else None
+
+    def __enter__(self):
+        if self.layer is not None:
+            self.saved, self.layer.needs_input_grad = self.layer.needs_input_grad, False
+
+    def __exit__(self, *exc):
+        if self.layer is not None:
+            self.layer.needs_input_grad = self.saved
 
 
 class _eval_mode:

@@ -379,3 +379,26 @@ def test_save_load_with_batchnorm_and_dropout(tmp_path, three_blobs):
     np.testing.assert_array_equal(fresh[1].running_var, model[1].running_var)
     assert not np.allclose(model[1].running_var, 1.0)
     np.testing.assert_array_equal(fresh.predict(Xv), model.predict(Xv))
+
+
+def test_fit_skips_the_data_gradient_and_restores_the_flag():
+    from nnlib.layers import Dense, ReLU
+    from nnlib.losses import CrossEntropyLoss
+    from nnlib.model import Sequential
+    from nnlib.optimizers import SGD
+
+    model = Sequential([Dense(4, 8, rng=0), ReLU(), Dense(8, 3, rng=1)])
+    seen = []
+    original = model.layers[0].backward
+
+    def spy(grad_out):
+        seen.append(model.layers[0].needs_input_grad)
+        return original(grad_out)
+
+    model.layers[0].backward = spy
+    X = np.random.default_rng(0).normal(size=(20, 4)).astype(np.float32)
+    y = np.arange(20) % 3
+    model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), epochs=1, batch_size=10,
+              progress=False)
+    assert seen == [False, False]                 # skipped during training ...
+    assert model.layers[0].needs_input_grad is True  # ... and restored afterwards
