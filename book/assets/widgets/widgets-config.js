@@ -1,13 +1,18 @@
 // Loaded after require.js and before embed-amd.js, only on pages that embed ipywidgets.
 (function () {
-  // 1. embed-amd.js finds its Font Awesome fonts relative to the URL of its AMD module.
-  //    Without a path for that module require.js guesses "<page folder>/@jupyter-widgets/...",
-  //    so the fonts would 404. Point the module (and hence the fonts) at this folder.
+  // 1. Each AMD module bundled in embed-amd.js finds its Font Awesome fonts relative to the
+  //    module's URL. Without a path for a module require.js guesses "<page folder>/@jupyter-
+  //    widgets/...", so the fonts would 404 (the progress bar of tqdm, for one, asks for them).
+  //    Point every bundled module (and hence the fonts) at this folder.
   var src = document.currentScript.src;
   var here = src.slice(0, src.lastIndexOf("/") + 1);
-  window.require.config({
-    paths: { "@jupyter-widgets/html-manager/dist/libembed-amd": here + "embed-amd" },
+  var paths = {};
+  ["@jupyter-widgets/base", "@jupyter-widgets/base7", "@jupyter-widgets/controls",
+   "@jupyter-widgets/controls7", "@jupyter-widgets/html-manager",
+   "@jupyter-widgets/html-manager/dist/libembed-amd"].forEach(function (name) {
+    paths[name] = here + "embed-amd";
   });
+  window.require.config({ paths: paths });
 
   // 2. The widgets typeset their labels with the MathJax 2 call MathJax.Hub.Queue(["Typeset",
   //    MathJax.Hub, element]), which throws under MathJax 3 (the book's math). Forward it to
