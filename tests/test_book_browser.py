@@ -2,8 +2,9 @@
 
 The session builds the book strictly (``jupyter-book build -W -n --keep-going --all .``; the test
 fails if the build does), serves ``_build/html`` on a free localhost port and opens every page of
-``_toc.yml`` (plus the index and search pages) in headless Chromium (Debian's ``chromium``; Playwright cannot download browsers
-here). Every request that would leave localhost is aborted and recorded. Each page must then show:
+``_toc.yml``, plus the index and a search, in headless Chromium (Debian's ``chromium``; Playwright
+cannot download browsers here). Every request that would leave localhost is aborted and recorded.
+Each page must then show:
 
 * no request to anywhere but localhost, and no local request that failed (404, ...);
 * no JavaScript error (``console.error`` or an uncaught exception);
