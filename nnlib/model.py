@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import copy
 
+import os
+import time
+
 import numpy as np
 
 from . import losses
@@ -501,11 +504,39 @@ class _NoBar:
 
 
 def _progress_bar(total: int, show: bool):
+    """A tqdm bar: a live widget in JupyterLab, a text bar in a terminal.
+
+    With ``NNLIB_PROGRESS=text`` (set by the book build, see ``book/_ext``) the bar is printed
+    once, in its final state, as one line of text: a static page cannot animate a widget, and
+    the widget alone would add the 3.6 MB ipywidgets manager to the page.
+    """
     if not show:
         return _NoBar()
+    if os.environ.get("NNLIB_PROGRESS") == "text":
+        return _FinalLineBar(total)
     from tqdm.auto import tqdm
 
     return tqdm(total=total, unit="batch", leave=True)
+
+
+class _FinalLineBar:
+    """Counts like a tqdm bar; ``close()`` prints tqdm's own rendering of the final state."""
+
+    def __init__(self, total: int):
+        self.total, self.n, self.postfix = total, 0, ""
+        self.start = time.perf_counter()
+
+    def update(self, n: int = 1):
+        self.n += n
+
+    def set_postfix(self, values: dict):
+        self.postfix = ", ".join(f"{k}={v}" for k, v in values.items())
+
+    def close(self):
+        from tqdm import tqdm
+
+        elapsed = time.perf_counter() - self.start
+        print(tqdm.format_meter(self.n, self.total, elapsed, unit="batch", postfix=self.postfix))
 
 
 __all__ = ["Sequential", "History", "EarlyStopping", "LivePlot", "accuracy"]

@@ -402,3 +402,20 @@ def test_fit_skips_the_data_gradient_and_restores_the_flag():
               progress=False)
     assert seen == [False, False]                 # skipped during training ...
     assert model.layers[0].needs_input_grad is True  # ... and restored afterwards
+
+
+def test_progress_text_mode_prints_one_final_tqdm_line(monkeypatch, capsys):
+    # The book build sets NNLIB_PROGRESS=text: a static page gets the bar's final state as text.
+    from nnlib.layers import Dense
+    from nnlib.losses import MSELoss
+    from nnlib.model import Sequential
+    from nnlib.optimizers import SGD
+
+    monkeypatch.setenv("NNLIB_PROGRESS", "text")
+    model = Sequential([Dense(3, 1, rng=0)])
+    X = np.ones((12, 3), dtype=np.float32)
+    y = np.zeros((12, 1), dtype=np.float32)
+    model.fit(X, y, MSELoss(), SGD(model.parameters(), lr=0.01), epochs=2, batch_size=4, progress=True)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("100%|") and "6/6" in lines[0] and "loss=" in lines[0]
