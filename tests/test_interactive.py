@@ -92,6 +92,51 @@ def test_every_combination_has_a_frame_equal_to_drawing_that_value():
     assert len(set(frames.index)) == 12
 
 
+def _text_heavy(fig, shift):
+    """Text at sub-pixel offsets, rotated, in mathtext and in two fonts: what the glyph cache keys on."""
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], label=r"$\sigma(z)=\frac{1}{1+e^{-z}}$")
+    ax.set_xlabel("pre-activation z (−3…3)")
+    ax.set_ylabel("activation σ(z)")  # rotated 90°
+    for k in range(6):
+        ax.text(0.1 + 0.013 * k + shift, 0.15 * k + shift / 3, f"w = {k - 2.5:+.2f}", rotation=17 * k,
+                family="serif" if k % 2 else "sans-serif", fontsize=7 + k)
+    ax.legend(loc="lower right")
+    ax.set_title(r"mean $\frac{1}{N}\sum_i (\hat y_i - y_i)^2$")
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.0031, 0.0517])
+def test_glyph_caching_canvas_draws_exactly_matplotlibs_pixels(shift):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from nnlib.interactive._agg import GlyphCachingRenderer, make_canvas
+
+    def pixels(make, warm):
+        fig = Figure(figsize=(3, 2.5), dpi=90)
+        canvas = make(fig)
+        if warm:  # fill the cache from the text at other sub-pixel positions first
+            _text_heavy(fig, shift + 0.0013)
+            canvas.draw()
+            fig.clear()
+        _text_heavy(fig, shift)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    expected = pixels(FigureCanvasAgg, warm=False)
+    assert np.array_equal(pixels(make_canvas, warm=False), expected)
+    assert np.array_equal(pixels(make_canvas, warm=True), expected)
+    if isinstance(make_canvas(Figure()).get_renderer(), GlyphCachingRenderer):
+        assert GlyphCachingRenderer._glyphs and GlyphCachingRenderer._layouts  # the cache is really used
+
+
+def test_frames_are_byte_identical_across_runs():
+    controls = {"w": Slider(-1, 1, 1), "b": Slider(0, 1, 1)}
+    first = render_frames(draw_line, controls, **SMALL)
+    again = render_frames(draw_line, controls, **SMALL)  # new figure, caches already warm
+    assert first.pngs == again.pngs and first.index == again.index
+
+
 def test_identical_frames_are_stored_once():
     def ignores_b(ax, w, b):
         ax.plot([0, 1], [0, w])
