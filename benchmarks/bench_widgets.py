@@ -274,7 +274,7 @@ def main(argv=None):
         print(f"  {r.median:7.1f} ms median  {r.cpu_median:6.1f} ms CPU  {r.name}")
     for line in errors + notes:
         print("PROBLEM:", line)
-    print(f"written {args.out.relative_to(REPO)}")
+    print(f"written {args.out}")
 
 
 if __name__ == "__main__":
