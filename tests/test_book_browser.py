@@ -115,7 +115,9 @@ def server(built_book):
     thread.join()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: a sync Playwright left open would make the next browser test module
+# in the same pytest worker fail ("Sync API inside the asyncio loop").
+@pytest.fixture(scope="module")
 def browser(chromium_path):
     try:
         from playwright.sync_api import sync_playwright
