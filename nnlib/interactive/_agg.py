@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.backends import backend_agg
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
@@ -33,7 +34,7 @@ def _supported() -> bool:
         return False
     return (hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
             and all(hasattr(FT2Font, name) for name in ("_layout", "_set_transform", "_render_glyph"))
-            and hasattr(backend_agg, "get_hinting_flag") and hasattr(backend_agg, "get_font"))
+            and all(hasattr(backend_agg, name) for name in ("get_hinting_flag", "get_font", "_fontManager")))
 
 
 class GlyphCachingRenderer(RendererAgg):
@@ -44,23 +45,24 @@ class GlyphCachingRenderer(RendererAgg):
     """
 
     _glyphs: dict = {}     # (font, size, dpi, glyph, matrix, x % 64, y % 64, flags, mode) -> bitmap
-    _layouts: dict = {}    # (font, size, dpi, text, flags, features, language) -> glyph placements
+    _layouts: dict = {}    # (font properties, dpi, text, flags, features, language) -> glyph placements
+    _heights: dict = {}    # (font properties, dpi) -> (min ascent, min descent, line gap) in pixels
     _matrices: dict = {}   # (angle, slant, extend) -> FreeType 16.16 rotation/shear matrix
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath:
             return self.draw_mathtext(gc, x, y, s, prop, angle)
-        font = self._prepare_font(prop)
         flags = backend_agg.get_hinting_flag()
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
         size = prop.get_size_in_points()
         try:
-            key = (font, size, self.dpi, s, flags, features, language)
+            key = (_font_key(prop), self.dpi, s, flags, features, language)
             placements = self._layouts.get(key)
         except TypeError:  # unhashable font features: lay out every time, as matplotlib does
             key, placements = None, None
         if placements is None:
+            font = self._prepare_font(prop)
             items = font._layout(s, flags=flags, features=features, language=language)
             placements = tuple((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items)
             if key is not None:
@@ -105,6 +107,31 @@ class GlyphCachingRenderer(RendererAgg):
         if boxes:  # mathtext's fraction bars and the like: matplotlib's own code
             super()._draw_text_glyphs_and_boxes(gc, x, y, angle, (), boxes)
 
+    def _get_font_height_metrics(self, prop):
+        """The font's ascent, descent and line gap in pixels, for ``Text._get_layout``.
+
+        Text asks for these on every layout of every label; matplotlib computes them from the
+        font's OS/2 or hhea table each time. Same formula, computed once per font and size.
+        """
+        key = (_font_key(prop), self.dpi)
+        metrics = self._heights.get(key)
+        if metrics is None:
+            metrics = (None, None, None)
+            font = backend_agg.get_font(backend_agg._fontManager._find_fonts_by_props(prop))
+            for table_name, gap_key, ascent_key, descent_key in [
+                    ('OS/2', 'sTypoLineGap', 'sTypoAscender', 'sTypoDescender'),
+                    ('hhea', 'lineGap', 'ascent', 'descent')]:
+                table = font.get_sfnt_table(table_name)
+                if table is None:
+                    continue
+                fontsize = prop.get_size_in_points()
+                units_per_em = font.get_sfnt_table('head')['unitsPerEm']
+                scale = 1 / units_per_em * fontsize * self.dpi / 72
+                metrics = (table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale)
+                break
+            self._heights[key] = metrics
+        return metrics
+
     @classmethod
     def _matrix(cls, angle, cos, sin, slant, extend) -> tuple:
         key = (angle, slant, extend)
@@ -113,6 +140,17 @@ class GlyphCachingRenderer(RendererAgg):
             m = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[extend, extend * slant], [0, 1]]).round().astype(int)
             matrix = cls._matrices[key] = tuple(int(v) for v in m.ravel())
         return matrix
+
+
+def _font_key(prop) -> tuple:
+    """Everything that decides which font file and size ``prop`` resolves to."""
+    rc = mpl.rcParams
+    return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
+            prop.get_stretch(), prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily(),
+            *(tuple(rc[name]) for name in _FAMILY_RC), rc["text.hinting_factor"], rc["text.kerning_factor"])
+
+
+_FAMILY_RC = ("font.family", "font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace")
 
 
 class GlyphCachingCanvas(FigureCanvasAgg):
