@@ -101,6 +101,7 @@ def _text_heavy(fig, shift):
     for k in range(6):
         ax.text(0.1 + 0.013 * k + shift, 0.15 * k + shift / 3, f"w = {k - 2.5:+.2f}", rotation=17 * k,
                 family="serif" if k % 2 else "sans-serif", fontsize=7 + k)
+    ax.text(0.6, 0.2, "two lines:\nline gap from the font", fontsize=8)  # multi-line: the font's line metrics
     ax.legend(loc="lower right")
     ax.set_title(r"mean $\frac{1}{N}\sum_i (\hat y_i - y_i)^2$")
 
@@ -127,7 +128,8 @@ def test_glyph_caching_canvas_draws_exactly_matplotlibs_pixels(shift):
     assert np.array_equal(pixels(make_canvas, warm=False), expected)
     assert np.array_equal(pixels(make_canvas, warm=True), expected)
     if isinstance(make_canvas(Figure()).get_renderer(), GlyphCachingRenderer):
-        assert GlyphCachingRenderer._glyphs and GlyphCachingRenderer._layouts  # the cache is really used
+        assert GlyphCachingRenderer._glyphs and GlyphCachingRenderer._layouts  # the caches are really used
+        assert GlyphCachingRenderer._heights
 
 
 def test_frames_are_byte_identical_across_runs():
