@@ -27,13 +27,10 @@ from __future__ import annotations
 
 import functools
 import gzip
-import http.server
 import os
 import re
-import shutil
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -44,7 +41,6 @@ from sphinx_external_toc.parsing import parse_toc_yaml
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 TOC_PAGES = [f"{d}.html" for d in parse_toc_yaml(ROOT / "_toc.yml")]  # e.g. "book/intro.html"
 # Every page a reader can reach: the chapters, the index, and the search page running a search.
 PAGES = TOC_PAGES + ["genindex.html", "search.html?q=gradient"]
@@ -52,26 +48,9 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 VIEWPORT = {"width": 1280, "height": 1000}
 PAGE_BUDGET_BYTES = 5_000_000
 COMPRESSED_SUFFIXES = {".html", ".js", ".css", ".svg", ".json", ".txt"}  # gzip on any static host
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _unavailable(reason: str):
-    """Fail under CI (the browser test must run there), skip with the reason elsewhere."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: the browser test must run)")
-    pytest.skip(reason)
 
 
 # --------------------------------------------------------------------------- session fixtures
-
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        _unavailable("Debian's chromium is not installed: apt-get install chromium")
-    return path
-
 
 @pytest.fixture(scope="session")
 def built_book() -> Path:
@@ -97,36 +76,11 @@ def built_book() -> Path:
     return HTML
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # one line per request would drown pytest's output
-        pass
-
-
 @pytest.fixture(scope="session")
-def server(built_book):
+def server(built_book, serve_directory):
     """Serve the built book on a free localhost port; yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
-
-
-# Module scope, not session: a sync Playwright left open would make the next browser test module
-# in the same pytest worker fail ("Sync API inside the asyncio loop").
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright for Python is not installed: pip install playwright")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    with serve_directory(built_book) as base:
+        yield base
 
 
 # --------------------------------------------------------------------------- one visit per page

@@ -7,43 +7,12 @@ must change; the ▶ button must animate; no console error and no page error may
 
 Skips with a reason when Playwright or chromium is missing — unless ``CI=true``, where it fails.
 """
-import functools
-import http.server
-import os
-import shutil
-import threading
 from urllib.parse import urlparse
 
 import numpy as np
 import pytest
 
 from nnlib.interactive import Dropdown, Slider, interactive_figure
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _need(reason):
-    if IN_CI:
-        pytest.fail(f"{reason} (required under CI=true)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need("playwright is not installed: pip install playwright")
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        _need("Debian chromium is not installed: apt-get install chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
 
 def draw_neuron(ax, w, b, act):
     x = np.linspace(-3, 3, 60)
@@ -60,7 +29,7 @@ def draw_epoch(ax, epoch):
 
 
 @pytest.fixture(scope="module")
-def served_page(tmp_path_factory):
+def served_page(tmp_path_factory, serve_directory):
     small = dict(figsize=(3, 2), dpi=50)
     first = interactive_figure(draw_neuron, alt="A neuron's output", **small,
                                w=Slider(-2, 2, 1, value=0, label="weight w"),
@@ -72,18 +41,8 @@ def served_page(tmp_path_factory):
     root = tmp_path_factory.mktemp("page")
     (root / "index.html").write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>t</title></head>"
                                      f"<body><h1>Two figures</h1>{body}</body></html>", encoding="utf-8")
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    with serve_directory(root) as base:
+        yield f"{base}index.html"
 
 
 def open_offline(browser, url):

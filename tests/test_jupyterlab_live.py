@@ -26,9 +26,6 @@ import pytest
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
 NOTEBOOK_CELLS = [
     "import numpy as np\nfrom nnlib.interactive import interactive_figure, Slider",
     "x = np.linspace(-3, 3, 50)\n\n"
@@ -139,21 +136,6 @@ def jupyterlab(tmp_path_factory):
                 except ProcessLookupError:
                     pass
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need("playwright is not installed: pip install playwright")
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        _need("Debian chromium is not installed: apt-get install chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_slider_redraws_the_figure_in_the_kernel(jupyterlab, browser):
