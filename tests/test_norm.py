@@ -68,6 +68,18 @@ def test_layernorm_normalizes_each_example():
     np.testing.assert_allclose(y.var(axis=-1), 1, rtol=1e-4)
 
 
+def _assert_step_matches(torch, ours, ref, x, g, rtol_dx):
+    """One forward + backward of our norm layer and PyTorch's: output and every gradient agree."""
+    xt = torch.tensor(x, requires_grad=True)
+    ref.zero_grad()
+    yt = ref(xt)
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(ours(x), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.backward(g), xt.grad.numpy(), rtol=rtol_dx, atol=1e-12)
+    np.testing.assert_allclose(ours.gamma.grad, ref.weight.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours.beta.grad, ref.bias.grad.numpy(), rtol=1e-10)
+
+
 # --- PyTorch parity -------------------------------------------------------------------
 
 @pytest.mark.parametrize("shape,momentum", [((8, 3), 0.1), ((4, 3, 5, 5), 0.1), ((8, 3), 0.3)],
@@ -82,14 +94,7 @@ def test_batchnorm_matches_torch_over_training_steps_and_in_eval(torch, shape, m
     for step in range(4):
         x = _x(*shape, seed=step, scale=2.0 + step, shift=step - 1.0)
         g = _x(*shape, seed=100 + step)
-        xt = torch.tensor(x, requires_grad=True)
-        ref.zero_grad()
-        yt = ref(xt)
-        yt.backward(torch.tensor(g))
-        np.testing.assert_allclose(ours(x), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(ours.backward(g), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(ours.gamma.grad, ref.weight.grad.numpy(), rtol=1e-10)
-        np.testing.assert_allclose(ours.beta.grad, ref.bias.grad.numpy(), rtol=1e-10)
+        _assert_step_matches(torch, ours, ref, x, g, rtol_dx=1e-9)
     # running statistics (unbiased variance) after 4 steps
     np.testing.assert_allclose(ours.running_mean, ref.running_mean.numpy(), rtol=1e-12)
     np.testing.assert_allclose(ours.running_var, ref.running_var.numpy(), rtol=1e-12)
@@ -97,13 +102,7 @@ def test_batchnorm_matches_torch_over_training_steps_and_in_eval(torch, shape, m
     ours.eval()
     ref.eval()
     x, g = _x(*shape, seed=50), _x(*shape, seed=51)
-    xt = torch.tensor(x, requires_grad=True)
-    ref.zero_grad()
-    yt = ref(xt)
-    yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(ours(x), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(ours.backward(g), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(ours.gamma.grad, ref.weight.grad.numpy(), rtol=1e-10)
+    _assert_step_matches(torch, ours, ref, x, g, rtol_dx=1e-10)
 
 
 def test_layernorm_matches_torch(torch):
