@@ -4,7 +4,7 @@
     python benchmarks/bench_widgets.py book/ch02_activations.ipynb --no-payload
 
 How the figures are found: each notebook's code cells run in a fresh namespace (cwd = the
-notebook's folder, matplotlib's Agg backend) with ``nnlib.interactive.interactive_figure``
+notebook's folder, matplotlib's Agg backend) with ``nnbook.interactive.interactive_figure``
 patched to record every figure it builds. Each recorded figure is then driven the way the
 live widget is: the controls are changed one at a time (≥ 10 changes, cycling through every
 control) and each ``set()`` — ``draw(ax, **values)`` on the reused figure + PNG encoding +
@@ -40,9 +40,9 @@ sys.path.insert(0, str(REPO))
 import matplotlib  # noqa: E402
 import nbformat  # noqa: E402
 
-import nnlib.interactive as interactive  # noqa: E402
-from nnlib.interactive import Dropdown, Slider, interactive_figure, playground  # noqa: E402
-from nnlib.interactive.playground import PlaygroundGrid  # noqa: E402
+import nnbook.interactive as interactive  # noqa: E402
+from nnbook.interactive import Dropdown, Slider, interactive_figure, playground  # noqa: E402
+from nnbook.interactive.playground import PlaygroundGrid  # noqa: E402
 
 TARGET_MS = 100.0
 
@@ -147,7 +147,7 @@ def figures_in_notebook(path: Path) -> list[tuple[str, object]]:
 def representative_figures():
     """A few figure shapes the chapters use, timed even when no notebook is given."""
     import numpy as np
-    from nnlib.plotting import plot_decision_boundary
+    from nnbook.plotting import plot_decision_boundary
 
     x = np.linspace(-4, 4, 400)
 

@@ -10,8 +10,9 @@ One concept per module:
     model         Sequential and its training loop
     gradcheck     numerical gradients: the tool that proves a backward pass
     data          toy 2-D sets, digits, MNIST subset, text — all offline
-    interactive   sliders that work in JupyterLab and in the static book
-    exercises     inline checks with instant feedback
+
+The book's own machinery (exercise checkers, interactive figures, plotting style, the student
+edition) lives in the separate package ``nnbook`` beside this one: nnlib never imports it.
 """
 
 __version__ = "0.1.0"

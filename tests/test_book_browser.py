@@ -10,7 +10,7 @@ Each page must then show:
 * no JavaScript error (``console.error`` or an uncaught exception);
 * every math element typeset by MathJax (an ``mjx-container`` inside each ``.math``, no TeX error);
 * every embedded ipywidget rendered (a widget view in front of each widget-view script);
-* every interactive figure (``nnlib.interactive``) alive: moving each control with the keyboard
+* every interactive figure (``nnbook.interactive``) alive: moving each control with the keyboard
   changes the displayed frame and the shown value;
 * every exercise solution and every hidden cell collapsed;
 * at most 5 MB downloaded in total (the budget of issue 4), counted as a static host serves

@@ -5,8 +5,8 @@ import time
 import numpy as np
 import pytest
 
-from nnlib.exercises import Case, Checker, Mistake, quiz, reveal
-from nnlib.exercises.core import call_with_time_limit, format_value
+from nnbook.exercises import Case, Checker, Mistake, quiz, reveal
+from nnbook.exercises.core import call_with_time_limit, format_value
 
 
 def _double_checker(**kwargs):
@@ -351,7 +351,7 @@ def test_an_existing_alarm_timer_is_left_alone():
 
 # ------------------------------------------------------------------ values the reader computes
 def test_answer_check_accepts_rejects_and_handles_placeholders(capsys):
-    from nnlib.exercises import AnswerCheck
+    from nnbook.exercises import AnswerCheck
     dw = AnswerCheck("dw", np.array([0.5, -1.0]),
                      [Mistake("Forgot the chain rule.", like=lambda: np.array([0.25, -0.5]))],
                      label="dL/dw for Figure 5.2")

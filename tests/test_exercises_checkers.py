@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from nnlib.exercises import ch01, ch02, ch03, ch04, ch05, ch06, conv
-from nnlib.exercises.core import AnswerCheck, Checker
+from nnbook.exercises import ch01, ch02, ch03, ch04, ch05, ch06, conv
+from nnbook.exercises.core import AnswerCheck, Checker
 
 MODULES = [ch01, ch02, ch03, ch04, ch05, ch06, conv]
 CHECKERS = {f"{m.__name__.rsplit('.', 1)[1]}.{name}": obj

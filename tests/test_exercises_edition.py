@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nnlib.exercises.edition import (exercise_cells, main, solution_leaks, strip_markdown,
+from nnbook.edition import (exercise_cells, main, solution_leaks, strip_markdown,
                                      strip_solutions, toc_files, write_student_edition)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,8 +36,8 @@ def _chapter() -> nbformat.NotebookNode:
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Chapter X\n\nSome text."),
         nbformat.v4.new_code_cell("import numpy as np\n"
-                                  "from nnlib.exercises import ch02 as check, ch04 as check4\n"
-                                  "from nnlib.exercises import reveal, quiz"),
+                                  "from nnbook.exercises import ch02 as check, ch04 as check4\n"
+                                  "from nnbook.exercises import reveal, quiz"),
         nbformat.v4.new_markdown_cell("## Exercises"),
         *exercise_cells(
             "ex-chx-softmax", "A softmax that never overflows",
@@ -248,7 +248,7 @@ def test_time_limit_and_print_capture_work_inside_a_jupyter_kernel(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(textwrap.dedent("""\
         import time
-        from nnlib.exercises import ch02 as check
+        from nnbook.exercises import ch02 as check
         check.softmax.timeout = 0.5
 
         def softmax(z):
@@ -272,7 +272,7 @@ def test_the_failing_line_of_a_notebook_cell_is_shown(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(textwrap.dedent("""\
         import numpy as np
-        from nnlib.exercises import ch02 as check
+        from nnbook.exercises import ch02 as check
 
         def softmax(z):
             e = np.exp(z)

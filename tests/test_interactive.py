@@ -1,4 +1,4 @@
-"""Unit tests of nnlib.interactive: grids, frame keys, frames, page budget, HTML, live widget."""
+"""Unit tests of nnbook.interactive: grids, frame keys, frames, page budget, HTML, live widget."""
 import base64
 import hashlib
 import io
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nnlib.interactive import (Dropdown, FigureRenderer, Slider, frame_key, grid_values, interactive_figure,
+from nnbook.interactive import (Dropdown, FigureRenderer, Slider, frame_key, grid_values, interactive_figure,
                                render_frames)
 
 SMALL = dict(figsize=(2.0, 1.5), dpi=40)  # tiny frames keep the tests fast
@@ -111,7 +111,7 @@ def test_glyph_caching_canvas_draws_exactly_matplotlibs_pixels(shift):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from nnlib.interactive._agg import GlyphCachingRenderer, make_canvas
+    from nnbook.interactive._agg import GlyphCachingRenderer, make_canvas
 
     def pixels(make, warm):
         fig = Figure(figsize=(3, 2.5), dpi=90)

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 
-from nnlib.interactive import Dropdown, Slider, interactive_figure
+from nnbook.interactive import Dropdown, Slider, interactive_figure
 
 def draw_neuron(ax, w, b, act):
     x = np.linspace(-3, 3, 60)

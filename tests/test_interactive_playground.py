@@ -3,8 +3,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from nnlib.interactive import PlaygroundGrid, frame_key, playground, static_playground
-from nnlib.interactive.playground import RESOLUTION, Trainer, make_dataset
+from nnbook.interactive import PlaygroundGrid, frame_key, playground, static_playground
+from nnbook.interactive.playground import RESOLUTION, Trainer, make_dataset
 
 TINY = PlaygroundGrid(datasets=("xor",), hidden=((4,),), activations=("tanh",), lrs=(0.03, 0.3),
                       epochs=40, snapshot_every=20)

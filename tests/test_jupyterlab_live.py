@@ -27,7 +27,7 @@ import pytest
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_CELLS = [
-    "import numpy as np\nfrom nnlib.interactive import interactive_figure, Slider",
+    "import numpy as np\nfrom nnbook.interactive import interactive_figure, Slider",
     "x = np.linspace(-3, 3, 50)\n\n"
     "def draw(ax, w):\n"
     "    ax.plot(x, np.tanh(w * x))\n"
@@ -35,7 +35,7 @@ NOTEBOOK_CELLS = [
     "    ax.set_ylim(-1.1, 1.1)",
     "interactive_figure(draw, alt='tanh of w times x', figsize=(4, 3),\n"
     "                   w=Slider(0, 4, 1, value=1, label='weight w'))",
-    "from nnlib.interactive import PlaygroundGrid, playground\n"
+    "from nnbook.interactive import PlaygroundGrid, playground\n"
     "playground(PlaygroundGrid(datasets=('xor',), hidden=((4,),), activations=('tanh',), lrs=(0.3,),\n"
     "                          epochs=20, snapshot_every=10), dpi=40)",
 ]

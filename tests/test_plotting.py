@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from nnlib.plotting import CLASS_COLORS, decision_grid, plot_2d_data, plot_decision_boundary, predicted_classes
+from nnbook.plotting import CLASS_COLORS, decision_grid, plot_2d_data, plot_decision_boundary, predicted_classes
 
 
 def test_decision_grid_covers_data_with_margin():

@@ -1,4 +1,4 @@
-r"""Inline exercises with instant feedback: ``from nnlib.exercises import ch02 as check``.
+r"""Inline exercises with instant feedback: ``from nnbook.exercises import ch02 as check``.
 
 ``check.softmax(softmax)`` runs the reader's function on a few cases and prints ✅, or a ❌
 naming the failing case, its input, expected vs got (shapes and values) and a hint aimed at
@@ -7,12 +7,12 @@ the likely mistake. It never raises on a reader's mistake (an exception in their
 ``check.softmax(softmax, strict=True)`` raises ``AssertionError`` instead: hidden solution
 cells use it, so building the book proves every solution.
 
-Modules: :mod:`~nnlib.exercises.core` (the engine: ``Checker``, ``Case``, ``Mistake``),
-:mod:`~nnlib.exercises.report` (the verdict as text and HTML), :mod:`~nnlib.exercises.common`
+Modules: :mod:`~nnbook.exercises.core` (the engine: ``Checker``, ``Case``, ``Mistake``),
+:mod:`~nnbook.exercises.report` (the verdict as text and HTML), :mod:`~nnbook.exercises.common`
 (shared NumPy-level hints), ``ch01`` … ``ch06`` and ``conv`` (the checkers of one chapter each;
 every module's docstring lists its checkers and the mistakes they recognise),
-:mod:`~nnlib.exercises.questions` (``reveal`` and ``quiz`` for concept questions),
-:mod:`~nnlib.exercises.edition` (the student edition: ``python -m nnlib.exercises.edition``).
+:mod:`~nnbook.exercises.questions` (``reveal`` and ``quiz`` for concept questions),
+:mod:`~nnbook.edition` (the student edition: ``python -m nnbook.edition``).
 
 The pattern every chapter follows (one exercise = five cells)
 -------------------------------------------------------------
@@ -62,7 +62,7 @@ The pattern every chapter follows (one exercise = five cells)
 Rules: exercises sit in the chapter's "Exercises" section and no later cell relies on the
 reader's version of the function (the student edition deletes the solution cells, so the
 stub would still raise). Concept questions use the same ``{exercise}``/``{solution}`` pair
-with prose instead of code, or ``reveal``/``quiz`` from :mod:`nnlib.exercises.questions`.
+with prose instead of code, or ``reveal``/``quiz`` from :mod:`nnbook.exercises.questions`.
 The full guide for chapter writers is ``EXERCISE_PATTERN.md`` (kept in the brief folder).
 
 A value the reader works out (e.g. a gradient by hand) is checked with ``AnswerCheck``; its
@@ -70,7 +70,7 @@ starter sets the value to ``None``, which reports "not attempted yet".
 
 Writing a checker (in ``nnlib/exercises/chNN.py``)::
 
-    from nnlib.exercises.core import Case, Checker, Mistake
+    from nnbook.exercises.core import Case, Checker, Mistake
     double = Checker("double", reference=lambda x: 2 * x, arg_names=("x",),
                      cases=[Case(np.array([1.0, -3.0]), label="two values")],
                      mistakes=[Mistake("You squared x.", like=lambda x: x * x)])

@@ -1,7 +1,7 @@
-"""Checkers for the convolution chapter. Use: ``from nnlib.exercises import conv as check``.
+"""Checkers for the convolution chapter. Use: ``from nnbook.exercises import conv as check``.
 
 (Named by topic because the chapter's number is not fixed yet; the convolution chapter can
-``from nnlib.exercises import conv as check`` or re-export these from its own ``chNN`` module.)
+``from nnbook.exercises import conv as check`` or re-export these from its own ``chNN`` module.)
 
 ================================  =============================================================
 checker                           recognises (hint given)

@@ -1,4 +1,4 @@
-"""Checkers for Chapter 6, *Gradient descent and optimizers*. Use: ``from nnlib.exercises import ch06 as check``.
+"""Checkers for Chapter 6, *Gradient descent and optimizers*. Use: ``from nnbook.exercises import ch06 as check``.
 
 Each step function returns the NEW values (updating ``w`` in place as well is allowed). The
 equations are PyTorch's, the same as :mod:`nnlib.optimizers` (velocity and moments start at 0):
@@ -21,7 +21,7 @@ checker                        recognises (hint given)
                                t counted from 0; eps inside the square root is accepted
 =============================  ================================================================
 
-(``conv_output_size`` lives in :mod:`nnlib.exercises.conv`, for the convolution chapter.)
+(``conv_output_size`` lives in :mod:`nnbook.exercises.conv`, for the convolution chapter.)
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Diagnosers shared by many checkers: mistakes about NumPy itself rather than about the math.
 
-Each is a :class:`~nnlib.exercises.core.Mistake`; put them *after* a checker's specific ones.
+Each is a :class:`~nnbook.exercises.core.Mistake`; put them *after* a checker's specific ones.
 """
 from __future__ import annotations
 

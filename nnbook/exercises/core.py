@@ -16,7 +16,7 @@ code does (raise, return ``None``, loop forever, print a million lines, modify i
 With ``strict=True`` (used by the book's hidden solution cells) a failure raises
 ``AssertionError``, so building the book proves every solution.
 
-    >>> from nnlib.exercises.core import Checker, Case, Mistake
+    >>> from nnbook.exercises.core import Checker, Case, Mistake
     >>> double = Checker("double", reference=lambda x: 2 * x, arg_names=("x",),
     ...                  cases=[Case(1.0), Case(-3.0)],
     ...                  mistakes=[Mistake("You squared x instead of doubling it.", like=lambda x: x * x)])

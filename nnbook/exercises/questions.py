@@ -8,7 +8,7 @@ dropdown pair; see the package docstring). These two helpers are for code cells:
 * ``quiz(question, options, answer, explanations)`` — pick an option, see at once whether it
   is right and why. Live ipywidgets radio buttons in JupyterLab; in the static book a
   self-contained HTML block (radio buttons + CSS, no script, no external resources).
-  Like :mod:`nnlib.interactive`, the result carries both views; Jupyter Book's
+  Like :mod:`nnbook.interactive`, the result carries both views; Jupyter Book's
   ``nb_mime_priority_overrides`` (``["html", "text/html", 5]``) makes the book use the HTML.
   ``NNLIB_INTERACTIVE=static`` (or ``live``) emits one view only.
 

@@ -86,7 +86,7 @@ def static_html(frames: Frames, controls: Mapping[str, Control], values: Mapping
     """Self-contained HTML for ``frames``: labelled controls, the image, and the swapping script.
 
     Args:
-        frames: from :func:`~nnlib.interactive.frames.render_frames` over ``controls``.
+        frames: from :func:`~nnbook.interactive.frames.render_frames` over ``controls``.
         values: the initial value of each control.
         alt: what the figure shows, for readers who cannot see it (values are appended).
         fig_id: element-id prefix (default: a fresh unique one).

@@ -3,7 +3,7 @@
 A chapter writes one plotting function and names its controls::
 
     import numpy as np
-    from nnlib.interactive import interactive_figure, Slider, Dropdown
+    from nnbook.interactive import interactive_figure, Slider, Dropdown
 
     x = np.linspace(-4, 4, 200)
 

@@ -110,7 +110,7 @@ class Frames:
     """Every frame of a figure, stored once per distinct image.
 
     Attributes:
-        names: control names in key order (see :func:`~nnlib.interactive.controls.frame_key`).
+        names: control names in key order (see :func:`~nnbook.interactive.controls.frame_key`).
         pngs: distinct PNG images.
         index: ``index[frame_key(...)]`` is the position in ``pngs`` of that combination's image.
         size: (width, height) in pixels, shared by every frame.

@@ -3,7 +3,7 @@
 Pick a data set, the hidden layers, the activation and the learning rate, and watch the decision
 boundary of a small multilayer perceptron move as it trains:
 
-    from nnlib.interactive import playground
+    from nnbook.interactive import playground
     playground()                     # live in JupyterLab; precomputed snapshots in the HTML book
 
 * **Live (JupyterLab):** a ▶ Train / ⏸ Pause / ■ Reset control (an ``ipywidgets.Play``), a
@@ -23,11 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.colors import to_rgb
 
-from .. import data as datasets
-from ..layers.activation import ReLU, Sigmoid, Tanh
-from ..layers.dense import Dense
-from ..losses import CrossEntropyLoss, cross_entropy
-from ..optimizers import SGD
+from nnlib import data as datasets
+from nnlib.layers.activation import ReLU, Sigmoid, Tanh
+from nnlib.layers.dense import Dense
+from nnlib.losses import CrossEntropyLoss, cross_entropy
+from nnlib.optimizers import SGD
 from ..plotting import CLASS_COLORS, MARKERS
 from .controls import Dropdown, Slider
 from .frames import FigureRenderer
