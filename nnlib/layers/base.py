@@ -1,13 +1,38 @@
-"""The contract every layer follows.
+"""The contract every layer follows — stated once, here.
 
 A layer is a function with memory:
 
-* ``forward(x)`` computes the output and caches whatever ``backward`` will need;
-* ``backward(grad_out)`` receives dL/d(output), **overwrites** the ``.grad`` of each of
-  its parameters with dL/d(parameter), and returns dL/d(input);
+* ``forward(*inputs)`` computes the output and keeps what ``backward`` needs in ONE attribute,
+  ``self.cache`` (``None`` until the first forward). Its docstring says what the cache holds.
+* ``backward(grad_out)`` receives dL/d(output), **overwrites** the ``.grad`` of each of its
+  parameters with dL/d(parameter) (it never accumulates), and returns dL/d(input).
 * ``parameters()`` lists its :class:`Parameter` objects, which optimizers update in place;
 * ``train()`` / ``eval()`` switch behaviour for layers that differ between the two
   (Dropout, BatchNorm). Every other layer ignores the flag.
+
+The rules that make layers interchangeable:
+
+1. **State.** Everything forward saves for backward lives in ``self.cache``, nowhere else.
+   ``backward`` before any ``forward`` raises ``RuntimeError`` naming the layer.
+2. **Several inputs or outputs.** A layer with several inputs takes them positionally,
+   ``forward(x, context)``, and ``backward`` returns one gradient per input it was given, as a
+   tuple in the same order (``dx, d_context``); an optional input left out (``h0=None``) gets
+   no gradient. A layer with several outputs returns a tuple, and ``backward`` takes one
+   gradient per output (``backward(grad_out, grad_h_n)``), where ``None`` means "that output
+   did not reach the loss" (a zero gradient). With one input and one output — almost every
+   layer — both are plain arrays, which is what ``Sequential`` chains.
+3. **A second backward.** ``backward`` is a function of the cache and ``grad_out`` only: it
+   does not consume the cache, so calling it twice after one forward gives the same result
+   (and overwrites ``.grad`` with the same values). A new forward replaces the cache.
+4. **Ownership.** ``forward`` and ``backward`` never modify their arguments, and the arrays
+   they return belong to the caller: no later call overwrites them (an internal scratch
+   buffer is fine, handing it out is not).
+5. **Randomness.** A layer that draws random numbers takes ``rng`` (``None``, a seed or a
+   ``np.random.Generator``); ``None`` draws from the library's shared generator
+   (:func:`nnlib.init.default_rng`), so two unseeded layers differ while a re-run of the same
+   code reproduces the same weights.
+6. **Errors.** Bad input raises ``ValueError`` naming the layer and the shapes, e.g.
+   ``Dense(64→10): expected input (N, 64), got (32, 63)``.
 
 The contract is deliberately the one PyTorch exposes (``p.data``, ``p.grad``,
 ``model.train()``), so nothing has to be unlearned when the book moves to a framework.
