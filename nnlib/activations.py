@@ -21,7 +21,7 @@ from scipy.special import erf
 __all__ = [
     "sigmoid", "sigmoid_prime", "tanh", "tanh_prime", "relu", "relu_prime",
     "leaky_relu", "leaky_relu_prime", "elu", "elu_prime", "gelu", "gelu_prime",
-    "softmax", "log_softmax", "softmax_jacobian",
+    "softmax", "log_softmax", "softmax_jacobian", "softmax_backward",
 ]
 
 
@@ -157,6 +157,18 @@ def log_softmax(z, axis: int = -1):
     z = _as_float(z)
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def softmax_backward(s, grad_out, axis: int = -1):
+    """dL/dz from dL/ds for s = softmax(z) along ``axis``: the vector–Jacobian product Jᵀ g.
+
+    s: softmax output (any shape); grad_out: dL/ds, same shape. Returns dL/dz, same shape.
+
+    With J = diag(s) − s sᵀ (see :func:`softmax_jacobian`), (Jᵀ g)_j = s_j (g_j − Σ_i g_i s_i):
+    O(K) per slice instead of building the K×K matrix. Every layer that applies a softmax
+    (``Softmax``, attention) uses this one function.
+    """
+    return s * (grad_out - (grad_out * s).sum(axis=axis, keepdims=True))
 
 
 def softmax_jacobian(s):

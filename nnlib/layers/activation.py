@@ -145,8 +145,7 @@ class Softmax(Layer):
     def backward(self, grad_out):
         if self.y is None:
             raise RuntimeError(f"{self!r}: backward() called before forward()")
-        y = self.y
-        return y * (grad_out - (grad_out * y).sum(axis=self.axis, keepdims=True))
+        return F.softmax_backward(self.y, grad_out, axis=self.axis)
 
     def __repr__(self):
         return f"Softmax(axis={self.axis})"

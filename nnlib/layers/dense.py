@@ -9,6 +9,22 @@ from .base import Layer, Parameter, check_input
 _INITS = {"he": initializers.he_normal, "xavier": initializers.xavier_uniform}
 
 
+def linear_backward(x, W, grad_out, need_dx: bool = True):
+    """The backward pass of z = x W + b, as a pure function: returns ``(dx, dW, db)``.
+
+    x: (N, D_in) inputs; W: (D_in, D_out); grad_out: dL/dz (N, D_out).
+    dW = xᵀ · dZ (D_in, D_out);  db = Σ_n dZ[n] (D_out,);  dx = dZ · Wᵀ (N, D_in), or ``None``
+    when ``need_dx`` is False (the first layer of a network needs no input gradient).
+    Each is the only product whose shapes line up -- a handy way to remember them.
+    Every layer with a linear map inside (Dense, attention's projections, the recurrent
+    cells' input and hidden weights) uses this one function.
+    """
+    dW = x.T @ grad_out
+    db = grad_out.sum(axis=0)
+    dx = grad_out @ W.T if need_dx else None
+    return dx, dW, db
+
+
 class Dense(Layer):
     """Z = X W + b: every output unit is a weighted sum of every input feature.
 
@@ -82,12 +98,10 @@ class Dense(Layer):
         # fold any sequence axis into the batch axis: every row is one example of x W
         x = self.x.reshape(-1, self.in_features)
         dZ = grad_out.reshape(-1, self.out_features)
-        self.W.grad = x.T @ dZ
+        dx, self.W.grad, db = linear_backward(x, self.W.data, dZ, self.needs_input_grad)
         if self.b is not None:
-            self.b.grad = dZ.sum(axis=0)
-        if not self.needs_input_grad:
-            return None
-        return (dZ @ self.W.data.T).reshape(self.x.shape)
+            self.b.grad = db
+        return None if dx is None else dx.reshape(self.x.shape)
 
     def __repr__(self):
         return f"Dense({self.in_features}→{self.out_features})"
