@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from ._agg import make_canvas
-from .controls import Control, n_combinations
+from .controls import Control, is_active, n_combinations
 
 MAX_FRAMES = 400               # frames per figure in the static book
 MAX_BYTES = 1_500_000          # base64 payload per figure (a page stays < 5 MB with 3 such figures)
@@ -145,6 +145,12 @@ def check_frame_count(controls: Mapping[str, Control], max_frames: int = MAX_FRA
     return count
 
 
+def canonical_values(controls: Mapping[str, Control], values: Mapping[str, Any]) -> dict:
+    """``values`` with every control that does not act in this state set to its initial value."""
+    return {name: (value if is_active(controls, name, values) else controls[name].initial())
+            for name, value in values.items()}
+
+
 def render_frames(draw: Callable, controls: Mapping[str, Control], *, figsize=(6, 4), ncols: int = 1,
                   dpi: int = DPI, constants: Mapping[str, Any] | None = None,
                   max_frames: int = MAX_FRAMES, max_bytes: int = MAX_BYTES,
@@ -159,17 +165,26 @@ def render_frames(draw: Callable, controls: Mapping[str, Control], *, figsize=(6
     renderer = renderer or FigureRenderer(draw, figsize=figsize, ncols=ncols, dpi=dpi, constants=constants)
     names = list(controls)
     seen: dict[str, int] = {}
+    drawn: dict[tuple, int] = {}   # canonical combination -> position in pngs
     pngs: list[bytes] = []
     index: list[int] = []
     payload = 0
     combos = itertools.product(*(c.values() for c in controls.values()))  # same order as frame_key
     for n_done, combo in enumerate(combos, start=1):
-        png = renderer.png(dict(zip(names, combo)), compact=True)
+        # A control that does not act in this state (``only_when``) cannot change the picture:
+        # draw the state once, with that control at its initial value, and reuse the frame.
+        canonical = canonical_values(controls, dict(zip(names, combo)))
+        key = tuple(canonical[name] for name in names)
+        if key in drawn:
+            index.append(drawn[key])
+            continue
+        png = renderer.png(canonical, compact=True)
         digest = hashlib.sha256(png).hexdigest()
         if digest not in seen:
             seen[digest] = len(pngs)
             pngs.append(png)
             payload += 4 * ((len(png) + 2) // 3)
+        drawn[key] = seen[digest]
         index.append(seen[digest])
         projected = payload / n_done * count
         if payload > max_bytes or (n_done >= 8 and projected > 2 * max_bytes):
