@@ -15,7 +15,8 @@ import os
 from typing import Any, Callable
 
 from .controls import Control, Dropdown, Slider, check_conditions, index_of, is_active, why_inactive
-from .frames import DPI, MAX_BYTES, MAX_FRAMES, FigureRenderer, canonical_values, check_frame_count, render_frames
+from .frames import (DPI, MAX_BYTES, MAX_FRAMES, FigureRenderer, canonical_values, check_frame_count,
+                     figure_titles, render_frames)
 from .html import static_html
 
 # "both" (default), "static" (HTML only: no widget state saved into the notebook) or "live".
@@ -74,7 +75,7 @@ class InteractiveFigure:
         """The text summary of the frame for ``values`` (default: the current ones).
 
         ``describe(**values)`` when the figure has one (what the frame shows: "AND: 1 wrong");
-        otherwise the controls' values. A control that does not act in this state is left out.
+        otherwise what the titles of the frame last drawn say (``titles``), else the values.
         """
         values = dict(self.values if values is None else values)
         if self.describe is not None:
@@ -82,12 +83,16 @@ class InteractiveFigure:
             if not isinstance(text, str) or not text.strip():
                 raise ValueError(f"interactive_figure: describe() must return a non-empty str, got {text!r}")
             return text.strip()
-        return "; ".join(f"{c.label or n} = {c.format(values[n])}" for n, c in self.controls.items()
-                         if is_active(self.controls, n, values))
+        titles = figure_titles(self.renderer.figure) if values == self.values else ""
+        return titles or "; ".join(f"{c.label or n} = {c.format(values[n])}" for n, c in self.controls.items()
+                                   if is_active(self.controls, n, values))
 
     def summaries(self) -> list[str]:
         """The summary of every combination, in frame-key order (the static book stores them)."""
         import itertools
+
+        if self.describe is None and self.frames.titles and all(self.frames.titles):
+            return list(self.frames.titles)
 
         names = list(self.controls)
         cache: dict[tuple, str] = {}

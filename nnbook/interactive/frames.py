@@ -105,6 +105,31 @@ def _palette_png(image: Image.Image) -> bytes:
     return buf.getvalue()
 
 
+_TEX = {r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\eta": "η", r"\sigma": "σ",
+        r"\varphi": "φ", r"\phi": "φ", r"\lambda": "λ", r"\mu": "μ", r"\partial": "∂", r"\hat": "",
+        r"\mathbf": "", r"\,": " ", r"\|": "‖", r"\cdot": "·", r"\times": "×", r"\le": "≤", r"\ge": "≥",
+        r"\infty": "∞", r"\ell": "ℓ", r"\log": "log", r"\text": "", r"\rm": ""}
+
+
+def plain_text(text: str) -> str:
+    """A matplotlib label as plain words: mathtext ``$\\alpha$`` → ``α``, no ``$``, braces or backslashes."""
+    if "$" not in text:
+        return text
+    for tex, plain in sorted(_TEX.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(tex, plain)
+    return " ".join(text.replace("$", "").replace("{", "").replace("}", "").replace("\\", "").split())
+
+
+def figure_titles(figure) -> str:
+    """What a frame's titles say, in reading order ("AND: 1 wrong | OR: solved"): the default
+    text summary of a frame (a figure's title states what the reader should notice)."""
+    titles = []
+    if getattr(figure, "_suptitle", None) is not None and figure._suptitle.get_text():
+        titles.append(figure._suptitle.get_text())
+    titles += [ax.get_title() for ax in figure.axes if ax.get_title()]
+    return " | ".join(plain_text(t) for t in titles)
+
+
 @dataclass
 class Frames:
     """Every frame of a figure, stored once per distinct image.
@@ -114,12 +139,14 @@ class Frames:
         pngs: distinct PNG images.
         index: ``index[frame_key(...)]`` is the position in ``pngs`` of that combination's image.
         size: (width, height) in pixels, shared by every frame.
+        titles: per combination (frame-key order), what the frame's titles say.
     """
 
     names: list[str]
     pngs: list[bytes]
     index: list[int]
     size: tuple[int, int]
+    titles: list[str] | None = None
 
     @property
     def payload_bytes(self) -> int:
@@ -166,8 +193,10 @@ def render_frames(draw: Callable, controls: Mapping[str, Control], *, figsize=(6
     names = list(controls)
     seen: dict[str, int] = {}
     drawn: dict[tuple, int] = {}   # canonical combination -> position in pngs
+    said: dict[tuple, str] = {}    # canonical combination -> its titles
     pngs: list[bytes] = []
     index: list[int] = []
+    titles: list[str] = []
     payload = 0
     combos = itertools.product(*(c.values() for c in controls.values()))  # same order as frame_key
     for n_done, combo in enumerate(combos, start=1):
@@ -177,8 +206,11 @@ def render_frames(draw: Callable, controls: Mapping[str, Control], *, figsize=(6
         key = tuple(canonical[name] for name in names)
         if key in drawn:
             index.append(drawn[key])
+            titles.append(said[key])
             continue
         png = renderer.png(canonical, compact=True)
+        said[key] = figure_titles(renderer.figure)
+        titles.append(said[key])
         digest = hashlib.sha256(png).hexdigest()
         if digest not in seen:
             seen[digest] = len(pngs)
@@ -192,4 +224,4 @@ def render_frames(draw: Callable, controls: Mapping[str, Control], *, figsize=(6
                 controls, count, max_bytes,
                 f"need about {projected / 1e6:.1f} MB of PNG (limit {max_bytes / 1e6:.1f} MB per figure; "
                 f"one frame is about {payload / len(pngs) / 1e3:.0f} kB)")
-    return Frames(names=names, pngs=pngs, index=index, size=renderer.pixel_size)
+    return Frames(names=names, pngs=pngs, index=index, size=renderer.pixel_size, titles=titles)

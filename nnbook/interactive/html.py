@@ -113,6 +113,7 @@ def static_html(frames: Frames, controls: Mapping[str, Control], values: Mapping
             controls' values).
     """
     fig_id = fig_id or new_figure_id(frames)
+    figure_name = name or alt   # (the loop below reuses `name` for the controls)
     width, height = frames.size
     rows, meta = [], []
     for name, control in controls.items():
@@ -171,9 +172,8 @@ def static_html(frames: Frames, controls: Mapping[str, Control], values: Mapping
     }
     current = ", ".join(f"{m['label']} = {m['labels'][index_of(c, values[n])]}"
                         for m, (n, c) in zip(meta, controls.items()))
-    name = name or alt
     return (
-        f'<div class="nnlib-interactive" id="{fig_id}" role="group" aria-label="{html.escape(name)}" '
+        f'<div class="nnlib-interactive" id="{fig_id}" role="group" aria-label="{html.escape(figure_name)}" '
         f'style="margin:0.5em 0">'
         f'<div class="nnlib-controls">{"".join(rows)}</div>'
         f'<img id="{fig_id}-img" src="data:image/png;base64,{first}" width="{width}" height="{height}" '

@@ -233,6 +233,7 @@ class _ValuesRenderer:
     def __init__(self, renderer: BoundaryRenderer, snapshot):
         self.renderer, self.snapshot = renderer, snapshot
         self.pixel_size = renderer.pixel_size
+        self.figure = renderer.figure
 
     def png(self, values, compact: bool = False) -> bytes:
         return self.renderer.state_png(self.snapshot(**values), compact)
