@@ -20,6 +20,8 @@ Each page must then show:
   no NumPy scalar repr such as ``np.float64(2.0)`` (cell outputs included);
 * every image with real alt text (not empty, not a file path or hash);
 * exercises numbered per chapter: "Exercise 2.1", "Exercise 2.2" … on Chapter 2's page;
+* formulas out of the Tab order; and axe-core (vendored in ``tests/vendor/axe-core``) finds no
+  critical or serious WCAG 2.1 A/AA or best-practice violation, in the light and the dark theme;
 * at most 5 MB downloaded in total (the budget of issue 4), counted as a static host serves
   the files: HTML, JavaScript, CSS and SVG gzip-compressed, fonts and images as they are.
 
@@ -113,6 +115,7 @@ class PageReport:
     exercise_numbers: list[str] = field(default_factory=list)
     figure_names: list[str] = field(default_factory=list)
     figure_summaries: list[str] = field(default_factory=list)
+    math_in_tab_order: int = 0
     loaded_bytes: dict[str, int] = field(default_factory=dict)  # local file -> size on disk
 
 
@@ -369,6 +372,8 @@ def visit(browser, base_url: str, path: str) -> PageReport:
         if not page.evaluate("() => !!document.querySelector('link[rel~=icon]')"):
             report.failed.append("no <link rel=icon>: browsers will request /favicon.ico (404)")
         math = page.evaluate(_MATH)
+        report.math_in_tab_order = page.evaluate(
+            "() => document.querySelectorAll('mjx-container[tabindex]:not([tabindex=\"-1\"])').length")
         report.math_total = math["total"]
         report.math_untypeset = math["untypeset"]
         report.math_tex_errors = math["tex_errors"]
@@ -535,6 +540,63 @@ $(X W^{[1]} + \\mathbf{b}^{[1]}) W^{[2]} + \\mathbf{b}^{[2]} = X \\underbrace{W^
 <div class="cell_input"><pre>fine = r"\\frac{a}{b} ```{note}```"</pre></div>
 <p>fine: <span class="math"><mjx-container>\\frac{fine}{x}</mjx-container></span></p>
 </main>"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_formulas_are_out_of_the_tab_order(reports, page):
+    r = reports(page)
+    assert r.math_in_tab_order == 0, (f"{page}: {r.math_in_tab_order} formulas take keyboard focus "
+                                      "(MathJax menuOptions.settings.inTabOrder must be false)")
+
+
+# --------------------------------------------------------------------------- axe-core, light and dark
+AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+_AXE_RUN = """async tags => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.filter(v => v.impact === 'critical' || v.impact === 'serious')
+    .map(v => ({id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+                where: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + (n.failureSummary || '').split('\\n')[1])}));
+}"""
+
+
+@pytest.fixture(scope="module")
+def axe_report(browser, server):
+    """(page, mode) -> critical/serious axe violations on the page as first shown in that theme."""
+    cache: dict = {}
+    source = AXE.read_text(encoding="utf-8")
+
+    def get(path: str, mode: str):
+        if (path, mode) not in cache:
+            context = browser.new_context(viewport=VIEWPORT)
+            # the theme switch stores the reader's choice here; the page applies it before painting
+            context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+            page = context.new_page()
+            page.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in LOCAL_HOSTS
+                       or r.request.url.startswith("data:") else r.abort())
+            try:
+                page.goto(server + path, wait_until="load")
+                if page.evaluate("() => !!document.querySelector('.math')"):
+                    _wait_quietly(page, "() => window.MathJax && MathJax.startup && MathJax.startup.promise", 20_000)
+                    page.evaluate("() => MathJax.startup.promise.then(() => 1)")
+                page.wait_for_timeout(300)
+                shown = page.evaluate("() => document.documentElement.dataset.theme")
+                page.add_script_tag(content=source)
+                cache[path, mode] = (shown, page.evaluate(_AXE_RUN, AXE_TAGS))
+            finally:
+                context.close()
+        return cache[path, mode]
+    return get
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("page", PAGES)
+def test_axe_finds_no_serious_violation(axe_report, page, mode):
+    shown, violations = axe_report(page, mode)
+    assert shown == mode, f"{page}: asked for the {mode} theme, the page shows {shown!r}"
+    assert not violations, (f"{page} ({mode}): axe-core found critical/serious violations:\n"
+                            + "\n".join(f"  {v['id']} ({v['impact']}, {v['count']}×): {v['help']}; "
+                                         f"e.g. {v['where']}" for v in violations))
 
 
 @functools.lru_cache(maxsize=None)
