@@ -211,7 +211,7 @@ def static_playground(grid: PlaygroundGrid = PlaygroundGrid(), *, seed: int = 0,
         draw_state(ax, snapshot(dataset, hidden, activation, lr, epoch))
 
     fig = interactive_figure(
-        draw, figsize=FIGSIZE, dpi=dpi,
+        draw, figsize=FIGSIZE, dpi=dpi, name="Neural network playground",
         alt="Decision regions of a small neural network on a 2-D data set; the data points are "
             "coloured by class and the background by the class the network predicts",
         dataset=Dropdown(list(grid.datasets), label="data set"),
