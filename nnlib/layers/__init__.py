@@ -11,10 +11,10 @@ Where each layer lives:
     residual.py    Residual
     conv.py        Conv2D, MaxPool2D, AvgPool2D
     recurrent.py   RNN, LSTM, GRU
-    attention.py   MultiHeadSelfAttention
+    attention.py   MultiHeadAttention (self- and cross-), MultiHeadSelfAttention
 """
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from .attention import MultiHeadSelfAttention
+from .attention import MultiHeadAttention, MultiHeadSelfAttention
 from .base import Layer, Parameter
 from .conv import AvgPool2D, Conv2D, MaxPool2D
 from .dense import Dense, Flatten
@@ -28,5 +28,6 @@ __all__ = [
     "Layer", "Parameter", "Dense", "Flatten",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "Softmax", "LogSoftmax",
     "Dropout", "BatchNorm", "LayerNorm", "Embedding", "Residual",
-    "Conv2D", "MaxPool2D", "AvgPool2D", "RNN", "LSTM", "GRU", "MultiHeadSelfAttention",
+    "Conv2D", "MaxPool2D", "AvgPool2D", "RNN", "LSTM", "GRU", "MultiHeadAttention",
+    "MultiHeadSelfAttention",
 ]
