@@ -147,8 +147,10 @@ def softmax(z, axis: int = -1):
     in float32) and the largest term is exactly 1, so the sum is never 0.
     """
     z = _as_float(z)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    e = z - z.max(axis=axis, keepdims=True)
+    np.exp(e, out=e)                      # in place: one array instead of three (attention calls
+    e /= e.sum(axis=axis, keepdims=True)  # this on (N, heads, T, T) scores every step)
+    return e
 
 
 def log_softmax(z, axis: int = -1):
@@ -171,7 +173,9 @@ def softmax_backward(s, grad_out, axis: int = -1):
     O(K) per slice instead of building the K×K matrix. Every layer that applies a softmax
     (``Softmax``, attention) uses this one function.
     """
-    return s * (grad_out - (grad_out * s).sum(axis=axis, keepdims=True))
+    dz = grad_out - (grad_out * s).sum(axis=axis, keepdims=True)
+    dz *= s                               # in place: s ⊙ (g − (g·s)) with one array fewer
+    return dz
 
 
 def softmax_jacobian(s):

@@ -94,20 +94,33 @@ class MultiHeadAttention(Layer):
 
     # --- helpers: linear maps and the head split -----------------------------------------
     def _project(self, x, which):
-        """x @ W_which + b_which, for x: (N, T, d_model): one (N*T, d) @ (d, d) product."""
-        d = self.d_model
-        y = x.reshape(-1, d) @ getattr(self, f"W_{which}").data
-        if self.bias:
-            y += getattr(self, f"b_{which}").data
-        return y.reshape(x.shape)
+        """x @ W + b for each projection named in ``which`` (e.g. "qkv"), x: (N, T, d_model).
 
-    def _project_backward(self, which, inp, dZ, need_dx=True):
-        """For Z = inp W + b: set W.grad, b.grad; return dL/d(inp) (or None). inp, dZ: (N, T, d)."""
+        The projections of one input are ONE product with the matrices side by side,
+        x [W_q | W_k | W_v] (as PyTorch's in_proj_weight): 3x fewer calls, and in backward one
+        product for dx instead of three plus their sum (0.5 ms of a 4 ms attention step).
+        Returns one (N, T, d_model) array per name.
+        """
         d = self.d_model
-        W = getattr(self, f"W_{which}")
-        dx, W.grad, db = linear_backward(inp.reshape(-1, d), W.data, dZ.reshape(-1, d), need_dx)
+        W = np.concatenate([getattr(self, f"W_{w}").data for w in which], axis=1)     # (d, k·d)
+        Z = x.reshape(-1, d) @ W
         if self.bias:
-            getattr(self, f"b_{which}").grad = db
+            Z += np.concatenate([getattr(self, f"b_{w}").data for w in which])
+        return [Z[:, k * d:(k + 1) * d].reshape(x.shape) for k in range(len(which))]
+
+    def _project_backward(self, which, inp, dZs, need_dx=True):
+        """Backward of _project: set each W.grad and b.grad, return dL/d(inp) (or None).
+        inp: (N, T, d_model); dZs: the gradients of the projections named in ``which``, side
+        by side: one (N, T, d_model) array per name, or a single (N, T, k·d_model) array."""
+        d = self.d_model
+        W = np.concatenate([getattr(self, f"W_{w}").data for w in which], axis=1)
+        dZ = np.concatenate([g.reshape(-1, g.shape[-1]) for g in dZs], axis=1) if len(dZs) > 1 \
+            else dZs[0].reshape(-1, dZs[0].shape[-1])                                    # (N·T, k·d)
+        dx, dW, db = linear_backward(inp.reshape(-1, d), W, dZ, need_dx)
+        for k, w in enumerate(which):
+            getattr(self, f"W_{w}").grad = dW[:, k * d:(k + 1) * d].copy()
+            if self.bias:
+                getattr(self, f"b_{w}").grad = db[k * d:(k + 1) * d].copy()
         return None if dx is None else dx.reshape(inp.shape)
 
     def _split_heads(self, z):
@@ -120,9 +133,11 @@ class MultiHeadAttention(Layer):
         N, _, T, _ = z.shape
         return z.transpose(0, 2, 1, 3).reshape(N, T, self.d_model)
 
-    def _future_mask(self, T, S):
-        """(T, S) boolean, True above the diagonal: the keys a causal query may not see."""
-        return np.triu(np.ones((T, S), dtype=bool), k=1)
+    def _future_mask(self, T, S, dtype):
+        """(T, S): -inf above the diagonal (the keys a causal query may not see), 0 elsewhere.
+        Added to the scores: exp(-inf) = 0. (Adding is 10x faster than assigning through a
+        boolean index, 35 vs 420 µs for N=32, h=4, T=32.)"""
+        return np.where(np.triu(np.ones((T, S), dtype=bool), k=1), -np.inf, 0).astype(dtype)
 
     def _check(self, x, expected):
         """x cast to the parameters' dtype, after checking it is (N, ·, d_model)."""
@@ -142,17 +157,20 @@ class MultiHeadAttention(Layer):
         if ctx.shape[0] != x.shape[0]:
             raise ValueError(f"{self.name}: x and context must have the same batch size N, got "
                              f"x {x.shape} and context {ctx.shape}")
-        Q = self._split_heads(self._project(x, "q"))                # (N, h, T, d_k)
-        K = self._split_heads(self._project(ctx, "k"))              # (N, h, S, d_k)
-        V = self._split_heads(self._project(ctx, "v"))
+        if given:                                                   # cross-attention
+            (Q,), (K, V) = self._project(x, "q"), self._project(ctx, "kv")
+        else:                                                       # self-attention
+            Q, K, V = self._project(x, "qkv")
+        Q, K, V = self._split_heads(Q), self._split_heads(K), self._split_heads(V)   # (N, h, ·, d_k)
         S = Q @ K.transpose(0, 1, 3, 2)
         S *= self.scale                                             # (N, h, T, S)
         if self.causal:
-            S[..., self._future_mask(S.shape[-2], S.shape[-1])] = -np.inf
+            S += self._future_mask(S.shape[-2], S.shape[-1], S.dtype)
         A = softmax(S, axis=-1)             # exp(-inf) = 0: masked keys get weight 0 exactly
         C = self._merge_heads(A @ V)                                # (N, T, d_model)
         self.cache = dict(x=x, context=ctx if given else None, Q=Q, K=K, V=V, A=A, C=C)
-        return self._project(C, "o")
+        (y,) = self._project(C, "o")
+        return y
 
     def backward(self, grad_out):
         """grad_out: (N, T, d_model) → dx, or (dx, d_context) if forward was given a context.
@@ -165,20 +183,27 @@ class MultiHeadAttention(Layer):
         grad_out = np.asarray(grad_out, dtype=x.dtype)
         check_input(self.name + ".backward", grad_out, f"{x.shape}", np.shape(grad_out) == x.shape)
         # Walk the forward pass backwards: y = C W_o + b_o, C = A V, A = softmax(S), S = Q K^T / √d_k.
-        dC = self._split_heads(self._project_backward("o", C, grad_out))     # (N, h, T, d_k)
+        dC = self._split_heads(self._project_backward("o", C, [grad_out]))   # (N, h, T, d_k)
         dA = dC @ V.transpose(0, 1, 3, 2)
         dV = A.transpose(0, 1, 3, 2) @ dC
         dS = softmax_backward(A, dA, axis=-1)     # masked entries have A = 0: no gradient, rightly
         dS *= self.scale
-        dQ = dS @ K
-        dK = dS.transpose(0, 1, 3, 2) @ Q
         need = self.needs_input_grad
-        dx = self._project_backward("q", x, self._merge_heads(dQ), need)
-        d_ctx_k = self._project_backward("k", ctx, self._merge_heads(dK), need)
-        d_ctx_v = self._project_backward("v", ctx, self._merge_heads(dV), need)
         if c["context"] is None:                  # self-attention: x feeds all three projections
-            return None if not need else dx + d_ctx_k + d_ctx_v
-        return (dx, d_ctx_k + d_ctx_v) if need else (None, None)
+            # dQ, dK, dV are written, head by head, straight into the columns of one
+            # (N, T, [q|k|v], h, d_k) array that the fused projection's backward reads as
+            # (N·T, 3·d_model): no merge copies, no concatenation (0.4 ms of a 2.5 ms backward).
+            N, T = x.shape[:2]
+            dZ = np.empty((N, T, 3, self.num_heads, self.d_k), dtype=x.dtype)
+            heads = lambda k: dZ[:, :, k].transpose(0, 2, 1, 3)         # (N, h, T, d_k) views
+            np.matmul(dS, K, out=heads(0))                                # dQ = dS K
+            np.matmul(dS.transpose(0, 1, 3, 2), Q, out=heads(1))          # dK = dSᵀ Q
+            heads(2)[...] = dV
+            return self._project_backward("qkv", x, [dZ.reshape(N, T, 3 * self.d_model)], need)
+        dQ, dK, dV = dS @ K, dS.transpose(0, 1, 3, 2) @ Q, dV
+        dx = self._project_backward("q", x, [self._merge_heads(dQ)], need)
+        d_ctx = self._project_backward("kv", ctx, [self._merge_heads(dK), self._merge_heads(dV)], need)
+        return dx, d_ctx
 
 
 class MultiHeadSelfAttention(MultiHeadAttention):
