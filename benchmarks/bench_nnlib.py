@@ -86,7 +86,7 @@ def table(results: dict) -> str:
         else:
             verdict = "n/a"
         lines.append(f"| {CASES[case]} | {med(wall['nnlib'])} | {med(wall['torch'])} | "
-                     f"{ratio(wall['ratios'])} | {ratio(cpu['ratios'])} | ≤ {TARGETS[case]:.1f} | {verdict} |")
+                     f"{ratio(wall['ratios'])} | {ratio(cpu['ratios'])} | ≤ {TARGETS[case]:g} | {verdict} |")
     return "\n".join(lines)
 
 

@@ -37,14 +37,19 @@ Parameters (row-vector convention, like Dense): ``W_ih: (D, G*H)``, ``W_hh: (H, 
 ~ U(-1/√H, 1/√H).
 
 Each ``_steps`` method is the loop above, one line per equation; each ``_steps_backward`` walks
-it backwards. Two things make them fast without changing how they read:
+it backwards, one line per chain-rule factor. What makes them fast without changing how they
+read (measured for the benchmark's LSTM, N=32, T=50, D=64, H=128, fwd+bwd ≈ 16 ms):
 
 * ``x_t W_ih`` does not depend on the previous step, so it is ONE matrix product for all T
   steps before the loop, and the weight gradients are single products over all steps after
-  the backward loop (:func:`~nnlib.layers.dense.linear_backward`, as in Dense);
-* in backward, every local derivative (σ', tanh', the gate values that multiply dc) is known
-  from the forward pass, so it is computed for all steps at once before the loop; the loop
-  only carries the incoming gradient through time.
+  the backward loop (:func:`~nnlib.layers.dense.linear_backward`, as in Dense). The matrix
+  products are then 10.5 ms of the 16, the same products PyTorch makes;
+* the LSTM takes σ of its four gate blocks in one call and the per-step product in backward
+  uses a contiguous copy of W_hhᵀ (see the comments there for the figures).
+
+What was tried and dropped: computing every local derivative (σ', tanh') for all steps at
+once before the backward loop. Its temporaries are (T, N, H) arrays, whose allocation cost
+~1000 page faults per call — more time than the vectorisation saved.
 
 Internally the arrays are time-major, ``(T, N, ·)``, so one step's slice is one contiguous
 block; ``h[t + 1]`` is the state after step t, and ``h[0]`` the initial state.
@@ -225,7 +230,7 @@ class _Recurrent(Layer):
 class RNN(_Recurrent):
     """Elman RNN with tanh: ``h_t = tanh(x_t W_ih + b_ih + h_{t-1} W_hh + b_hh)``.
 
-    forward(x: (N, T, D), h0: (N, H) | None, return_state=False) → y: (N, T, H)
+    forward(x: (N, T, D), state=h0: (N, H) | None, return_state=False) → y: (N, T, H)
     (and h_n: (N, H) if ``return_state``). See the module docstring for the state API.
     """
 
@@ -245,12 +250,11 @@ class RNN(_Recurrent):
         """dh_out: (T, N, H) dL/dh_t from y; dh_n: dL/dh_T from the final state.
         Returns dL/da for the input and the hidden product (the same array here), and (dL/dh0,)."""
         W_hh_T = self._W_hh_T()
-        tanh_prime = 1 - h[1:] ** 2                 # tanh'(a_t) = 1 - h_t², all steps at once
         dA = np.empty_like(dh_out)
         dh_next = dh_n                              # the gradient reaching h_t from step t+1
         for t in reversed(range(len(dA))):
-            dh = dh_out[t] + dh_next
-            dA[t] = dh * tanh_prime[t]
+            dh = dh_out[t] + dh_next                # h_t feeds y and step t+1
+            dA[t] = dh * (1 - h[t + 1] ** 2)        # h_t = tanh(a), tanh' = 1 - tanh²
             dh_next = dA[t] @ W_hh_T
         return dA, dA, (dh_next,)
 
@@ -311,8 +315,8 @@ class GRU(_Recurrent):
 
     Note where r acts: ``n = tanh(x_t W_in + b_in + r * (h_{t-1} W_hn + b_hn))`` — on the
     hidden product INCLUDING its bias, as in PyTorch (the original paper puts r before W_hn).
-    forward(x: (N, T, D), h0: (N, H) | None, return_state=False) → y: (N, T, H)
-    (and h_n: (N, H) if ``return_state``).
+    forward(x: (N, T, D), state=h0: (N, H) | None, return_state=False) → y: (N, T, H)
+    (and h_n: (N, H) if ``return_state``). See the module docstring for the state API.
     """
 
     gates, kind = 3, "GRU"
