@@ -173,9 +173,7 @@ def softmax_backward(s, grad_out, axis: int = -1):
     O(K) per slice instead of building the K×K matrix. Every layer that applies a softmax
     (``Softmax``, attention) uses this one function.
     """
-    dz = grad_out - (grad_out * s).sum(axis=axis, keepdims=True)
-    dz *= s                               # in place: s ⊙ (g − (g·s)) with one array fewer
-    return dz
+    return s * (grad_out - (grad_out * s).sum(axis=axis, keepdims=True))
 
 
 def softmax_jacobian(s):
