@@ -66,6 +66,13 @@ def test_layer_adds_the_table_and_passes_the_gradient_through():
     assert np.abs(G).sum() > 0
 
 
+def test_astype_converts_the_table():
+    layer = PositionalEncoding(6).astype(np.float64)
+    y = layer.forward(np.zeros((1, 3, 6)))
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y[0], sinusoidal_positional_encoding(3, 6, dtype=np.float64), atol=0)
+
+
 def test_positions_break_attentions_permutation_symmetry():
     """Without encodings, permuting positions permutes attention's output; with them, it does not."""
     attn = MultiHeadSelfAttention(8, 2, rng=0, dtype=np.float64)

@@ -80,5 +80,10 @@ class PositionalEncoding(Layer):
         check_input(repr(self) + ".backward", grad_out, f"{self.cache}", np.shape(grad_out) == self.cache)
         return np.array(grad_out, dtype=self.pe.dtype, copy=True)
 
+    def astype(self, dtype):
+        """The table has no gradient but follows the model's dtype (inputs are cast to it)."""
+        self.pe = self.pe.astype(dtype)
+        return self
+
     def __repr__(self):
         return f"PositionalEncoding(d_model={self.d_model}, max_len={self.max_len})"
