@@ -157,3 +157,28 @@ def test_contract_second_backward_ownership_and_errors():
         TransformerBlock(D, HEADS, activation="tanh")
     with pytest.raises(ValueError, match=r"num_heads must divide d_model"):
         TransformerBlock(10, 3)
+
+
+def test_one_block_learns_to_reverse_and_its_attention_is_the_anti_diagonal():
+    """End to end, as chapter 13 will: Embedding + positions → one block → LayerNorm → Dense
+    learns to reverse 8 symbols in 200 Adam steps (~0.4 s CPU), and query i attends to i's
+    mirror position T-1-i (the learned alignment)."""
+    from nnlib.layers import Dense, Embedding, LayerNorm, PositionalEncoding
+    from nnlib.losses import cross_entropy_grad
+    from nnlib.optimizers import Adam
+    rng = np.random.default_rng(0)
+    V, T, d = 8, 8, 32
+    emb, pos, block = Embedding(V, d, rng=1), PositionalEncoding(d, max_len=T), TransformerBlock(d, 2, 64, rng=2)
+    ln, out = LayerNorm(d), Dense(d, V, rng=4)
+    opt = Adam([p for layer in (emb, block, ln, out) for p in layer.parameters()], lr=3e-3)
+    predict = lambda ids: out(ln(block(pos(emb(ids)))))
+    for _ in range(200):
+        ids = rng.integers(0, V, (64, T))
+        logits = predict(ids).reshape(-1, V)
+        g = cross_entropy_grad(logits, ids[:, ::-1].reshape(-1)).reshape(64, T, V)
+        emb.backward(pos.backward(block.backward(ln.backward(out.backward(g)))))
+        opt.step()
+    ids = rng.integers(0, V, (500, T))
+    assert (predict(ids).argmax(-1) == ids[:, ::-1]).mean() > 0.98
+    A = block.attn.attention_weights.mean(axis=(0, 1))              # (T, T), averaged over data and heads
+    np.testing.assert_array_equal(A.argmax(axis=-1), np.arange(T)[::-1])
