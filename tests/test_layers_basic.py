@@ -73,7 +73,8 @@ def test_dense_float32_matches_torch_float32(torch):
 
 
 def test_dense_init_choices_and_reproducibility():
-    np.testing.assert_array_equal(Dense(4, 3).W.data, Dense(4, 3).W.data)   # seed 0 by default
+    assert not np.array_equal(Dense(4, 3).W.data, Dense(4, 3).W.data)   # None: the shared generator
+    np.testing.assert_array_equal(Dense(4, 3, rng=1).W.data, Dense(4, 3, rng=1).W.data)
     assert not np.array_equal(Dense(4, 3, rng=1).W.data, Dense(4, 3).W.data)
     custom = Dense(4, 3, init=lambda shape, rng, dtype: np.full(shape, 0.5, dtype))
     assert np.all(custom.W.data == 0.5)

@@ -34,7 +34,8 @@ class Dense(Layer):
         init: "he" (He-normal, for ReLU networks), "xavier" (Glorot-uniform, for
             tanh/sigmoid), or a function ``init(shape, rng=..., dtype=...)``.
         bias: whether to add b (a following BatchNorm makes it redundant).
-        rng: int seed or ``np.random.Generator`` for the initial W; None means seed 0.
+        rng: int seed or ``np.random.Generator`` for the initial W; None draws from nnlib's
+            shared generator (:func:`nnlib.init.default_rng`), so two unseeded layers differ.
         dtype: dtype of W and b (inputs are cast to it).
 
     Shapes: x (N, D_in) -> Z (N, D_out); W (D_in, D_out); b (D_out,).

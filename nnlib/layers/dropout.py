@@ -17,7 +17,8 @@ class Dropout(Layer):
     Args:
         p: probability of dropping a unit, in [0, 1). (p = 1 would drop everything and
            divide by zero.)
-        rng: int seed or ``np.random.Generator`` for the masks; None means seed 0.
+        rng: int seed or ``np.random.Generator`` for the masks; None draws them from nnlib's
+            shared generator (:func:`nnlib.init.default_rng`).
 
     Shapes: x any shape -> same shape.
     """

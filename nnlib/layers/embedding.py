@@ -14,7 +14,7 @@ class Embedding(Layer):
         num_embeddings: V, the vocabulary size (ids run from 0 to V − 1).
         dim: the length of each vector.
         rng: int seed or ``np.random.Generator`` for W ~ N(0, 1) (PyTorch's default);
-            None means seed 0.
+            None draws from nnlib's shared generator (:func:`nnlib.init.default_rng`).
         dtype: dtype of W.
 
     Shapes: ids (N, T) integers -> (N, T, dim); any integer shape (...) -> (..., dim).
