@@ -57,9 +57,11 @@ class Sequential(Layer):
     def forward(self, x):
         for layer in self.layers:
             x = layer.forward(x)
+        self.cache = np.shape(x)       # each layer caches its own state; this marks that forward ran
         return x
 
     def backward(self, grad_out):
+        self._cached()                 # RuntimeError if forward has not run
         for layer in reversed(self.layers):
             grad_out = layer.backward(grad_out)
         return grad_out
