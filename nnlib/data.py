@@ -111,6 +111,16 @@ def blobs(n: int = 300, centers: int = 3, std: float = 1.0, dim: int = 2, seed=0
 # Real data, shipped with the package.
 # ---------------------------------------------------------------------------------------------
 
+def _sklearn_datasets(who: str):
+    """``sklearn.datasets``, imported only when a loader needs it: nnlib itself needs NumPy alone."""
+    try:
+        from sklearn import datasets
+    except ImportError as err:
+        raise ImportError(f"{who} needs scikit-learn, which ships this data set: "
+                          "pip install nnlib[data]  (or: pip install scikit-learn)") from err
+    return datasets
+
+
 class Digits(NamedTuple):
     X: np.ndarray        # (1797, 64) float64 in [0, 1]
     y: np.ndarray        # (1797,) int64, the digit
@@ -123,9 +133,7 @@ def load_digits() -> Digits:
     Pixel values (0–16 in the original) are divided by 16 so they lie in [0, 1].
     Use as ``X, y, images = load_digits()``. For a CNN: ``images[:, None]`` is ``(N, 1, 8, 8)``.
     """
-    from sklearn.datasets import load_digits as sklearn_digits
-
-    d = sklearn_digits()
+    d = _sklearn_datasets("load_digits").load_digits()
     return Digits(d.data / 16.0, d.target.astype(np.int64), d.images / 16.0)
 
 
@@ -144,9 +152,7 @@ def load_diabetes() -> Diabetes:
     returned *unscaled* (ages in years next to serum levels): standardise them, with the mean
     and std of the training split, before training. Use as ``X, y, names = load_diabetes()``.
     """
-    from sklearn.datasets import load_diabetes as sklearn_diabetes
-
-    d = sklearn_diabetes(scaled=False)
+    d = _sklearn_datasets("load_diabetes").load_diabetes(scaled=False)
     return Diabetes(d.data.astype(np.float64), d.target.astype(np.float64), list(d.feature_names))
 
 
