@@ -107,7 +107,7 @@ def binary_cross_entropy(p, y, eps: float = 1e-7) -> float:
     """
     p, y = _matched("binary_cross_entropy", p, y, what="p")
     p = np.clip(p, eps, 1 - eps)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))   # log1p(−p) = log(1 − p)
 
 
 def binary_cross_entropy_grad(p, y, eps: float = 1e-7):
