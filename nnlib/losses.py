@@ -194,54 +194,54 @@ def focal_loss_grad(z, y, gamma: float = 2.0, alpha: float | None = None):
 
 # --- multi-class classification -----------------------------------------------------
 
-def _ce_targets(logits, y):
-    """Validate cross-entropy inputs; return (logits, Y) with Y one-hot/soft, shape of logits."""
-    logits = _as_float(logits)
+def _ce_targets(z, y):
+    """Validate cross-entropy inputs; return (z, Y) with Y one-hot/soft, shape of the logits z."""
+    z = _as_float(z)
     y = np.asarray(y)
-    if logits.ndim < 2:
-        raise ValueError(f"cross_entropy: logits must be (N, K), got {logits.shape}")
-    if logits.size == 0:
-        raise ValueError(f"cross_entropy: got empty logits {logits.shape}; the mean of nothing is undefined")
-    K = logits.shape[-1]
-    if y.shape == logits.shape:                      # one-hot or soft targets
-        return logits, y.astype(logits.dtype, copy=False)
-    if y.ndim != logits.ndim - 1:
-        raise ValueError(f"cross_entropy: labels must be class indices {logits.shape[:-1]} or "
-                         f"one-hot {logits.shape}, got {y.shape}")
-    if y.shape != logits.shape[:-1]:
-        raise ValueError(f"cross_entropy: logits {logits.shape} and labels {y.shape} disagree on N")
+    if z.ndim < 2:
+        raise ValueError(f"cross_entropy: logits must be (N, K), got {z.shape}")
+    if z.size == 0:
+        raise ValueError(f"cross_entropy: got empty logits {z.shape}; the mean of nothing is undefined")
+    K = z.shape[-1]
+    if y.shape == z.shape:                           # one-hot or soft targets
+        return z, y.astype(z.dtype, copy=False)
+    if y.ndim != z.ndim - 1:
+        raise ValueError(f"cross_entropy: labels must be class indices {z.shape[:-1]} or "
+                         f"one-hot {z.shape}, got {y.shape}")
+    if y.shape != z.shape[:-1]:
+        raise ValueError(f"cross_entropy: logits {z.shape} and labels {y.shape} disagree on N")
     if not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"cross_entropy: class labels must be integers, got dtype {y.dtype}; "
                          "use y.astype(int)")
     if y.size and (y.min() < 0 or y.max() >= K):
         raise ValueError(f"cross_entropy: labels must be in [0, {K - 1}] for {K} classes, "
                          f"got values from {y.min()} to {y.max()}")
-    Y = np.zeros_like(logits)
+    Y = np.zeros_like(z)
     np.put_along_axis(Y, y[..., None], 1, axis=-1)
-    return logits, Y
+    return z, Y
 
 
-def cross_entropy(logits, y) -> float:
+def cross_entropy(z, y) -> float:
     """Softmax cross-entropy from logits: −mean over examples of Σ_k y_k log softmax(z)_k.
 
-    logits: (N, K) raw scores (no softmax applied!). y: (N,) integer class labels in
+    z: (N, K) logits, raw scores (no softmax applied!). y: (N,) integer class labels in
     [0, K), or (N, K) one-hot / soft targets. Extra leading axes are allowed and
     averaged over: (N, T, K) logits with (N, T) labels -- note the classes are the
     *last* axis (PyTorch puts them second). Uses log_softmax: fused, never log(0).
     """
-    logits, Y = _ce_targets(logits, y)
-    n = logits.size // logits.shape[-1]
-    return float(-np.sum(Y * log_softmax(logits)) / n)
+    z, Y = _ce_targets(z, y)
+    n = z.size // z.shape[-1]
+    return float(-np.sum(Y * log_softmax(z)) / n)
 
 
-def cross_entropy_grad(logits, y):
-    """dL/dlogits = (softmax(z) − y) / N: softmax's Jacobian and the log cancel.
+def cross_entropy_grad(z, y):
+    """dL/dz = (softmax(z) − y) / N: softmax's Jacobian and the log cancel.
 
     (For soft targets whose rows do not sum to 1 the general form is softmax·Σy − y.)
     """
-    logits, Y = _ce_targets(logits, y)
-    n = logits.size // logits.shape[-1]
-    return (softmax(logits) * Y.sum(axis=-1, keepdims=True) - Y) / n
+    z, Y = _ce_targets(z, y)
+    n = z.size // z.shape[-1]
+    return (softmax(z) * Y.sum(axis=-1, keepdims=True) - Y) / n
 
 
 # --- loss objects -------------------------------------------------------------------

@@ -44,6 +44,9 @@ class Sequential(Layer):
     Args:
         layers: a list of Layer objects; the output of each is the input of the next.
 
+    It keeps no state of its own: each layer caches what its backward needs, so a backward
+    before any forward raises the RuntimeError of the last layer, naming it.
+
     Shapes: whatever the first layer accepts -> whatever the last layer returns.
     """
 
@@ -60,11 +63,9 @@ class Sequential(Layer):
     def forward(self, x):
         for layer in self.layers:
             x = layer.forward(x)
-        self.cache = np.shape(x)       # each layer caches its own state; this marks that forward ran
         return x
 
     def backward(self, grad_out):
-        self._cached()                 # RuntimeError if forward has not run
         for layer in reversed(self.layers):
             grad_out = layer.backward(grad_out)
         return grad_out

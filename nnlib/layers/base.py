@@ -14,7 +14,8 @@ The rules that make layers interchangeable:
 
 1. **State.** Everything forward saves for backward lives in ``self.cache``, nowhere else.
    ``backward`` before any ``forward`` raises ``RuntimeError`` naming the layer: backward
-   starts with ``self._cached()``, which returns the cache or raises that error.
+   starts with ``self._cached()``, which returns the cache or raises that error. A container
+   (``Sequential``) keeps no state of its own: its layers do, and the last one raises.
 2. **Several inputs or outputs.** A layer with several inputs takes them positionally,
    ``forward(x, context)``, and ``backward`` returns one gradient per input it was given, as a
    tuple in the same order (``dx, d_context``); an optional input left out (``h0=None``) gets
