@@ -117,13 +117,6 @@ def binary_cross_entropy_grad(p, y, eps: float = 1e-7):
     return (p - y) / (p * (1 - p)) / p.size
 
 
-def _bce_with_logits_per_element(z, y):
-    """−[y log σ(z) + (1 − y) log(1 − σ(z))] for each element, written as
-    max(z, 0) − z·y + log(1 + e^{−|z|}): equal, but it never overflows (the exponent is ≤ 0)
-    and never takes log(0). Shared by the BCE-with-logits and focal losses."""
-    return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
-
-
 def binary_cross_entropy_with_logits(z, y) -> float:
     """Binary cross-entropy of σ(z) against y, computed from the logits z directly.
 
@@ -132,7 +125,7 @@ def binary_cross_entropy_with_logits(z, y) -> float:
     never takes log(0). z, y: same shape. Returns the mean.
     """
     z, y = _matched("binary_cross_entropy_with_logits", z, y, what="logits")
-    return float(np.mean(_bce_with_logits_per_element(z, y)))
+    return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
 
 
 def binary_cross_entropy_with_logits_grad(z, y):
@@ -152,7 +145,9 @@ def _focal_parts(z, y, alpha):
     """Pieces shared by the focal loss and its gradient (all elementwise, shape of z)."""
     p = sigmoid(z)
     q = sigmoid(-z)                                  # 1 − p, accurate even when p ≈ 1
-    ce = _bce_with_logits_per_element(z, y)
+    # CE: BCE from logits per element, the one line of binary_cross_entropy_with_logits (kept
+    # inline there because chapter 4 prints that function beside the formula's derivation)
+    ce = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
     one_minus_pt = y * q + (1 - y) * p               # 1 − p_t: how wrong the model is
     alpha_t = 1.0 if alpha is None else alpha * y + (1 - alpha) * (1 - y)
     return p, q, ce, one_minus_pt, alpha_t
