@@ -112,7 +112,7 @@ def blobs(n: int = 300, centers: int = 3, std: float = 1.0, dim: int = 2, seed=0
 # ---------------------------------------------------------------------------------------------
 
 def _sklearn_datasets(who: str):
-    """``sklearn.datasets``, imported only when a loader needs it: nnlib itself needs NumPy alone."""
+    """``sklearn.datasets``, imported only when a loader needs it: nnlib itself needs NumPy and SciPy alone."""
     try:
         from sklearn import datasets
     except ImportError as err:

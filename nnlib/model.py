@@ -24,7 +24,6 @@ architecture, so loading into a different model fails with a message saying what
 """
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -328,7 +327,7 @@ class EarlyStopping(Callback):
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.waited = value, epoch, 0
             if self.restore_best:
-                self.best_weights = [copy.deepcopy(a) for _, a in _layer_arrays(self.model)]
+                self.best_weights = [a.copy() for _, a in _layer_arrays(self.model)]
             return False
         self.waited += 1
         return self.waited >= self.patience

@@ -10,8 +10,6 @@ instead of an elementwise derivative.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import activations as F
 from .base import Layer
 

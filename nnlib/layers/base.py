@@ -27,8 +27,9 @@ The rules that make layers interchangeable:
    does not consume the cache, so calling it twice after one forward gives the same result
    (and overwrites ``.grad`` with the same values). A new forward replaces the cache.
 4. **Ownership.** ``forward`` and ``backward`` never modify their arguments, and the arrays
-   they return belong to the caller: no later call overwrites them (an internal scratch
-   buffer is fine, handing it out is not).
+   they return belong to the caller: no later call overwrites them, and the caller changing
+   them does not change what backward computes (an internal scratch buffer is fine, handing
+   it out, or handing out the cache, is not).
 5. **Randomness.** A layer that draws random numbers takes ``rng`` (``None``, a seed or a
    ``np.random.Generator``); ``None`` draws from the library's shared generator
    (:func:`nnlib.init.default_rng`), so two unseeded layers differ while a re-run of the same
