@@ -130,6 +130,21 @@ def test_seed_makes_the_same_code_reproduce():
     assert init.default_rng() is g and g.random() == np.random.default_rng(7).random()
 
 
+def test_unseeded_shuffling_uses_the_shared_generator_too():
+    """nnlib.data's rng=None was fresh OS entropy (a different order every run); now it is the
+    shared generator: reproducible after seed(), different from one call to the next."""
+    from nnlib.data import batches
+
+    X = np.arange(20)
+    orders = []
+    for _ in range(2):
+        init.seed(5)
+        orders.append([np.concatenate(list(batches(X, batch_size=7, rng=None))) for _ in range(2)])
+    np.testing.assert_array_equal(orders[0][0], orders[1][0])
+    np.testing.assert_array_equal(orders[0][1], orders[1][1])
+    assert not np.array_equal(orders[0][0], orders[0][1])
+
+
 def test_a_fresh_process_reproduces_unseeded_weights():
     """Seeded at import: the same script run twice prints the same weights (no seed() call)."""
     import subprocess
