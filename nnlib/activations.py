@@ -21,7 +21,7 @@ from scipy.special import erf
 __all__ = [
     "sigmoid", "sigmoid_prime", "tanh", "tanh_prime", "relu", "relu_prime",
     "leaky_relu", "leaky_relu_prime", "elu", "elu_prime", "gelu", "gelu_prime",
-    "softmax", "log_softmax", "softmax_jacobian", "softmax_backward",
+    "softmax", "log_softmax", "softmax_jacobian", "softmax_backward", "log_softmax_backward",
 ]
 
 
@@ -174,6 +174,18 @@ def softmax_backward(s, grad_out, axis: int = -1):
     (``Softmax``, attention) uses this one function.
     """
     return s * (grad_out - (grad_out * s).sum(axis=axis, keepdims=True))
+
+
+def log_softmax_backward(log_s, grad_out, axis: int = -1):
+    """dL/dz from dL/dy for y = log softmax(z) along ``axis``.
+
+    log_s: the log-softmax output y (any shape); grad_out: dL/dy, same shape. Returns dL/dz.
+
+    From y_j = z_j − log Σ_i e^{z_i}: ∂y_j/∂z_k = δ_jk − s_k with s = softmax(z) = e^y, so
+    dL/dz_k = g_k − s_k Σ_j g_j. (With g the one-hot −y_true / N this is cross-entropy's
+    familiar (s − y_true) / N.)
+    """
+    return grad_out - np.exp(log_s) * grad_out.sum(axis=axis, keepdims=True)
 
 
 def softmax_jacobian(s):

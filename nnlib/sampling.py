@@ -85,8 +85,9 @@ def sample(logits, temperature: float = 1.0, rng=None) -> np.ndarray:
     """Draw one choice per row from ``probabilities(logits, temperature)``.
 
     logits: (..., K) → integer ids (...); a single row (K,) gives a 0-d array (use ``int()``).
-    rng: a seed or ``np.random.Generator``; pass one (``np.random.default_rng(0)``) and keep
-    using it, so that a generated text is reproducible and each draw is a new one.
+    rng: None (nnlib's shared generator: ``nnlib.init.seed(s)`` makes a run reproducible),
+    a seed, or a ``np.random.Generator``. When generating text, keep using ONE generator:
+    re-seeding before every character would draw the same uniform number each time.
 
     Inverse-CDF sampling: with cumulative sums c_k and u uniform in [0, 1), the choice is the
     first k with c_k > u · c_K. A zero-probability choice never has c_k > c_{k-1}, so it is

@@ -67,6 +67,16 @@ def test_shapes_dtypes_and_reproducibility():
     assert np.ndim(sample(LOGITS, rng=0)) == 0
 
 
+def test_unseeded_draws_come_from_nnlibs_shared_generator():
+    from nnlib.init import seed
+    seed(7)
+    first = sample(np.zeros((200, 5)))
+    assert len(set(first)) == 5                                        # fresh draws, every choice
+    assert not np.array_equal(first, sample(np.zeros((200, 5))))
+    seed(7)
+    np.testing.assert_array_equal(sample(np.zeros((200, 5))), first)   # a seeded run reproduces
+
+
 def test_bad_input_names_the_function_and_the_problem():
     for bad_tau in (-1, np.nan, "hot", None):
         with pytest.raises(ValueError, match=r"^sample: temperature must be a number >= 0"):

@@ -89,8 +89,8 @@ class MultiHeadAttention(Layer):
 
     @property
     def attention_weights(self):
-        """A from the last forward, (N, h, T, S) (None before any forward). Read it, don't write it."""
-        return None if self.cache is None else self.cache["A"]
+        """A from the last forward, (N, h, T, S), a copy the caller owns (None before any forward)."""
+        return None if self.cache is None else self.cache["A"].copy()
 
     # --- helpers: linear maps and the head split -----------------------------------------
     def _project(self, x, which):
@@ -175,9 +175,7 @@ class MultiHeadAttention(Layer):
     def backward(self, grad_out):
         """grad_out: (N, T, d_model) → dx, or (dx, d_context) if forward was given a context.
         Overwrites every parameter's .grad."""
-        if self.cache is None:
-            raise RuntimeError(f"{self.name}: backward called before forward")
-        c = self.cache
+        c = self._cached()
         x, Q, K, V, A, C = c["x"], c["Q"], c["K"], c["V"], c["A"], c["C"]
         ctx = x if c["context"] is None else c["context"]
         grad_out = np.asarray(grad_out, dtype=x.dtype)

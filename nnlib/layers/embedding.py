@@ -14,7 +14,7 @@ class Embedding(Layer):
         num_embeddings: V, the vocabulary size (ids run from 0 to V − 1).
         dim: the length of each vector.
         rng: int seed or ``np.random.Generator`` for W ~ N(0, 1) (PyTorch's default);
-            None means seed 0.
+            None draws from nnlib's shared generator (:func:`nnlib.init.default_rng`).
         dtype: dtype of W.
 
     Shapes: ids (N, T) integers -> (N, T, dim); any integer shape (...) -> (..., dim).
@@ -35,10 +35,9 @@ class Embedding(Layer):
         self.num_embeddings, self.dim = int(num_embeddings), int(dim)
         W = as_rng(rng).normal(size=(self.num_embeddings, self.dim)).astype(dtype)
         self.W = Parameter(W, "W")
-        self.ids = None
 
     def forward(self, ids):
-        """ids: (N, T) integers in [0, V) -> (N, T, dim)."""
+        """ids: (N, T) integers in [0, V) -> (N, T, dim), a new array. Caches the ids."""
         ids = np.asarray(ids)
         if not np.issubdtype(ids.dtype, np.integer):
             raise ValueError(f"{self!r}: expected integer ids (N, T), got {ids.dtype} values of "
@@ -47,16 +46,16 @@ class Embedding(Layer):
         if ids.size and (ids.min() < 0 or ids.max() >= V):
             raise ValueError(f"{self!r}: ids must be in [0, {V - 1}], "
                              f"got values from {ids.min()} to {ids.max()}")
-        self.ids = ids
-        return self.W.data[ids]
+        self.cache = ids
+        return self.W.data[ids]                    # fancy indexing copies: the caller owns it
 
     def backward(self, grad_out):
         """grad_out: (N, T, dim) -> None (integer input); sets dL/dW (V, dim)."""
-        if self.ids is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
+        ids = self._cached()
+        grad_out = self._check_grad_out(grad_out, ids.shape + (self.dim,))
         grad = np.zeros_like(self.W.data)
         # grad[ids] += grad_out would lose repeats: fancy-index assignment writes each row once
-        np.add.at(grad, self.ids.ravel(), np.reshape(grad_out, (-1, self.dim)))
+        np.add.at(grad, ids.ravel(), grad_out.reshape(-1, self.dim))
         self.W.grad = grad
         return None
 

@@ -75,9 +75,8 @@ class PositionalEncoding(Layer):
 
     def backward(self, grad_out):
         """grad_out: (N, T, d_model) → the same values (a new array: the caller owns it)."""
-        if self.cache is None:
-            raise RuntimeError(f"{self!r}: backward called before forward")
-        check_input(repr(self) + ".backward", grad_out, f"{self.cache}", np.shape(grad_out) == self.cache)
+        shape = self._cached()
+        check_input(repr(self) + ".backward", grad_out, f"{shape}", np.shape(grad_out) == shape)
         return np.array(grad_out, dtype=self.pe.dtype, copy=True)
 
     def astype(self, dtype):

@@ -122,9 +122,8 @@ class _Recurrent(Layer):
         """grad_out: dL/dy (N, T, H) or None → dx: (N, T, D), or ``(dx, d_state)`` if forward
         was given a state. ``grad_state`` = dL/d(final state), only if forward returned it.
         Overwrites every parameter's ``.grad``; dx is None if ``needs_input_grad`` is False."""
-        if self.cache is None:
-            raise RuntimeError(f"{self.name}: backward called before forward")
-        x, saved = self.cache["x"], self.cache["saved"]
+        cache = self._cached()
+        x, saved = cache["x"], cache["saved"]
         T, N, D = x.shape
         H, dtype = self.hidden_size, self.W_hh.data.dtype
         dh_out = self._check_grad_out(grad_out, N, T)           # time-major (T, N, H)

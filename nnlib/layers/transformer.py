@@ -71,9 +71,8 @@ class TransformerBlock(Layer):
 
     def backward(self, grad_out):
         """grad_out: dL/dz (N, T, d_model) → dL/dx; fills every sublayer's parameter gradients."""
-        if self.cache is None:
-            raise RuntimeError(f"{self!r}: backward called before forward")
-        check_input(repr(self) + ".backward", grad_out, f"{self.cache}", np.shape(grad_out) == self.cache)
+        shape = self._cached()
+        check_input(repr(self) + ".backward", grad_out, f"{shape}", np.shape(grad_out) == shape)
         dz = grad_out
         dy = dz + self.ln2.backward(self.ff1.backward(self.act.backward(self.ff2.backward(dz))))
         dx = dy + self.ln1.backward(self.attn.backward(dy))
