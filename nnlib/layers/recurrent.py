@@ -339,7 +339,7 @@ class GRU(_Recurrent):
             a = A[t]                                            # [a_r | a_z | a_n]
             b = h[t] @ W_hh
             b += b_hh                                           # [b_r | b_z | b_n]
-            s = sigmoid(a[:, :2 * H] + b[:, :2 * H])    # r and z in one call (cheaper than two)
+            s = sigmoid(a[:, :2 * H] + b[:, :2 * H])    # r and z in one call, as the LSTM does
             r[t] = s[:, 0 * H:1 * H]
             z[t] = s[:, 1 * H:2 * H]
             b_n[t] = b[:, 2 * H:3 * H]
