@@ -12,6 +12,14 @@ generate text we pick one character, feed it back in, and repeat. Two ways to pi
 Both limits are computed exactly, without NaN or overflow warnings: ``τ = 0`` gives the
 one-hot argmax (ties share the mass), ``τ = inf`` the uniform distribution. A logit of
 ``-inf`` marks a forbidden choice and gets probability 0 at every temperature.
+
+Generating from a character-level recurrent model, one character at a time, carrying the
+state (``emb``, ``rnn``, ``out``: an Embedding, an RNN/LSTM/GRU and a Dense layer)::
+
+    rng, state, ids = np.random.default_rng(0), None, [start_id]
+    for _ in range(length):
+        y, state = rnn(emb(np.array([[ids[-1]]])), state, return_state=True)
+        ids.append(int(sample(out(y[:, -1]), temperature, rng)[0]))   # logits (1, V) → one id
 """
 from __future__ import annotations
 
