@@ -126,7 +126,7 @@ class _Recurrent(Layer):
         x, saved = cache["x"], cache["saved"]
         T, N, D = x.shape
         H, dtype = self.hidden_size, self.W_hh.data.dtype
-        dh_out = self._check_grad_out(grad_out, N, T)           # time-major (T, N, H)
+        dh_out = self._time_major_grad(grad_out, N, T)          # time-major (T, N, H)
         dfinal = self._check_grad_state(grad_state, N)          # tuple of (N, H)
 
         dA_x, dA_h, d_state0 = self._steps_backward(dh_out, *dfinal, **saved)
@@ -141,7 +141,7 @@ class _Recurrent(Layer):
             p.grad = g.astype(dtype, copy=False)
         if dx is not None:
             dx = np.ascontiguousarray(dx.reshape(T, N, D).transpose(1, 0, 2))   # batch-first
-        if not self.cache["state_given"]:
+        if not cache["state_given"]:
             return dx
         return dx, self._pack(d_state0)
 
@@ -201,7 +201,7 @@ class _Recurrent(Layer):
         # Time-major copy (T, N, D): each step's slice is then one contiguous block.
         return np.ascontiguousarray(x.transpose(1, 0, 2)), tuple(states)
 
-    def _check_grad_out(self, grad_out, N, T):
+    def _time_major_grad(self, grad_out, N, T):
         """dL/dy: (N, T, H), or None (y did not reach the loss) → time-major (T, N, H)."""
         H, dtype = self.hidden_size, self.W_hh.data.dtype
         if grad_out is None:
