@@ -5,9 +5,10 @@ One concept per module:
     activations   sigmoid, relu, softmax ... and their derivatives
     losses        MSE, cross-entropy, ... (value + gradient)
     init          Xavier/Glorot and He/Kaiming initializers; the shared random generator
-    layers/       Dense, Conv2D, BatchNorm, LSTM, attention ... (forward + backward)
+    layers/       Dense, Conv2D, BatchNorm, LSTM, attention, transformer ... (forward + backward)
     optimizers    SGD, Adam, ... ;  schedules   learning-rate schedules
     model         Sequential, its training loop and the Callback hook
+    sampling      greedy choice and sampling with a temperature (text generation)
     gradcheck     numerical gradients: the tool that proves a backward pass
     data          toy 2-D sets, digits, MNIST subset, text — all offline
 
