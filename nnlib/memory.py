@@ -9,11 +9,12 @@ A NumPy step that faults on megabytes of arrays spends much of its time there, n
 
 :func:`keep_freed_memory` asks glibc to keep freed memory instead (``mallopt``): blocks up to
 32 MiB come from the heap (``M_MMAP_THRESHOLD``) and up to 128 MiB of free heap is kept for the
-next allocation (``M_TRIM_THRESHOLD``). nnlib calls it once, on import. Measured here (float32,
-batch 64, one thread, CPU time per step; 2 cores, glibc 2.36): Conv2D forward + backward
-2.0 → 0.87 ms (1→8 channels, 3×3, 28×28) and 3.1 → 1.8 ms (8→16 channels, 14×14), each with
-500–600 page faults per step gone; the attention block 5.4 → 4.8 ms; the MLP, LSTM, GRU and
-LeNet-5 steps unchanged within noise.
+next allocation (``M_TRIM_THRESHOLD``). nnlib calls it once, on import. Measured with
+``benchmarks/`` (CPU time per step, one thread, float32; glibc 2.36; medians of 3 runs):
+Conv2D forward + backward 2.07 → 0.88 ms (batch 64, 1→8 channels, 3×3, 28×28) and
+3.13 → 1.83 ms (8→16 channels, 14×14), each with 500–600 page faults per step gone; the
+attention block 5.61 → 5.07 ms; the GRU classifier 9.27 → 8.73 ms; the MLP, LSTM and LeNet-5
+training steps unchanged within noise.
 
 It applies to the whole Python process (that is the point: NumPy allocates through the same
 ``malloc``) and does nothing where the C library is not glibc (macOS, Windows, musl).
