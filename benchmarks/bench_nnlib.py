@@ -138,8 +138,7 @@ def main():
               "user + system time, which excludes the moments other programs had our core. On a "
               "busy shared machine trust CPU: there the wall-clock median is biased against "
               "whichever step is longer than the scheduler's time slice (a few ms), because such "
-              "a step is nearly always interrupted while a shorter one often is not (see PyTorch's "
-              "3.5 ms conv1 step, or nnlib's 2.5 ms conv2 step, below).\n\n"
+              "a step is nearly always interrupted while a shorter one often is not.\n\n"
               f"{environment(args.threads, args.rounds, args.repeats)}\n\n"
               f"## Every round (median ms of the timed steps in one fresh process)\n\n{per_round(results)}\n")
     print(report)

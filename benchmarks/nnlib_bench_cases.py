@@ -27,9 +27,9 @@ CASES = {
     "mlp": "MLP 784-256-128-10 training step (batch 256, ReLU, cross-entropy, SGD)",
     "conv1": "Conv2D fwd+bwd, batch 64, 1→8 ch, 3×3, 28×28",
     "conv2": "Conv2D fwd+bwd, batch 64, 8→16 ch, 3×3, 14×14",
+    "lenet": "LeNet-5 training step (batch 64, 1×28×28: conv5-pad2(6), ReLU, maxpool2, conv5(16), ReLU, maxpool2, 400-120-84-10 with ReLU, cross-entropy, Adam)",
     "lstm": "LSTM fwd+bwd, batch 32, 50 steps, 64→128",
     "gru": "GRU classifier training step (batch 32, 30 steps, Embedding 32→64, GRU 64→128, last state → Dense 128→10, cross-entropy, Adam)",
-    "lenet": "LeNet-5 training step (batch 64, 1×28×28: conv5-pad2(6), ReLU, maxpool2, conv5(16), ReLU, maxpool2, 400-120-84-10 with ReLU, cross-entropy, Adam)",
     "attn": "causal self-attention block training step (batch 32, 32 steps, Embedding 32→64 + positions, x + MHA(LN(x)) 4 heads, LN, Dense 64→32 at every step, cross-entropy, Adam)",
 }
 # Sizes of the two Part IV cases: a chapter-sized character model (vocabulary 32).
