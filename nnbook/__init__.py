@@ -7,6 +7,7 @@
     interactive   figures with sliders that work in JupyterLab and in the static HTML book
     plotting      the book's colour-blind-safe palette and plotting helpers
     edition       the student edition (notebooks without solutions)
+    training      progress bars and live loss plots for ``Sequential.fit`` (callbacks)
 
 ``nnbook`` imports ``nnlib`` (the checkers use nnlib as their reference); ``nnlib`` never imports
 ``nnbook``.

@@ -17,11 +17,9 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
+from .init import as_rng
+
 DATASETS = Path(__file__).parent / "datasets"
-
-
-def _as_rng(seed) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,7 +50,7 @@ def xor(n: int | None = None, noise: float = 0.2, seed=0) -> tuple[np.ndarray, n
     corners, labels = logic_gate("xor")
     if n is None:
         return corners, labels
-    rng = _as_rng(seed)
+    rng = as_rng(seed)
     which = np.arange(n) % 4
     X = corners[which] + noise * rng.normal(size=(n, 2))
     return X, labels[which]
@@ -64,7 +62,7 @@ def spirals(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed=0
     Arm ``k`` runs outwards from the origin, radius r ∈ [0, 1], angle θ = 4r + 2πk/K plus
     Gaussian noise of std ``noise`` (in radians). Returns ``X: (K·n, 2)``, ``y: (K·n,)``.
     """
-    rng = _as_rng(seed)
+    rng = as_rng(seed)
     r = np.tile(np.linspace(0.0, 1.0, n_per_class), classes)
     y = np.repeat(np.arange(classes), n_per_class)
     theta = 4 * r + 2 * np.pi * y / classes + noise * rng.normal(size=r.shape)
@@ -74,7 +72,7 @@ def spirals(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed=0
 
 def moons(n: int = 200, noise: float = 0.1, seed=0):
     """Two interleaving half circles. Returns ``X: (n, 2)``, ``y: (n,)`` with classes 0 and 1."""
-    rng = _as_rng(seed)
+    rng = as_rng(seed)
     y = np.arange(n) % 2
     angle = rng.uniform(0, np.pi, size=n)
     upper = np.column_stack([np.cos(angle), np.sin(angle)])
@@ -90,7 +88,7 @@ def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed=0):
     """
     if not 0 < factor < 1:
         raise ValueError(f"circles: factor must be in (0, 1), got {factor}")
-    rng = _as_rng(seed)
+    rng = as_rng(seed)
     y = np.arange(n) % 2
     angle = rng.uniform(0, 2 * np.pi, size=n)
     radius = np.where(y == 0, 1.0, factor)
@@ -103,7 +101,7 @@ def blobs(n: int = 300, centers: int = 3, std: float = 1.0, dim: int = 2, seed=0
 
     Returns ``X: (n, dim)``, ``y: (n,)`` (cluster ids, balanced to within one point).
     """
-    rng = _as_rng(seed)
+    rng = as_rng(seed)
     means = rng.uniform(-5, 5, size=(centers, dim))
     y = np.arange(n) % centers
     return means[y] + std * rng.normal(size=(n, dim)), y
@@ -112,6 +110,16 @@ def blobs(n: int = 300, centers: int = 3, std: float = 1.0, dim: int = 2, seed=0
 # ---------------------------------------------------------------------------------------------
 # Real data, shipped with the package.
 # ---------------------------------------------------------------------------------------------
+
+def _sklearn_datasets(who: str):
+    """``sklearn.datasets``, imported only when a loader needs it: nnlib itself needs NumPy and SciPy alone."""
+    try:
+        from sklearn import datasets
+    except ImportError as err:
+        raise ImportError(f"{who} needs scikit-learn, which ships this data set: "
+                          "pip install nnlib[data]  (or: pip install scikit-learn)") from err
+    return datasets
+
 
 class Digits(NamedTuple):
     X: np.ndarray        # (1797, 64) float64 in [0, 1]
@@ -125,9 +133,7 @@ def load_digits() -> Digits:
     Pixel values (0–16 in the original) are divided by 16 so they lie in [0, 1].
     Use as ``X, y, images = load_digits()``. For a CNN: ``images[:, None]`` is ``(N, 1, 8, 8)``.
     """
-    from sklearn.datasets import load_digits as sklearn_digits
-
-    d = sklearn_digits()
+    d = _sklearn_datasets("load_digits").load_digits()
     return Digits(d.data / 16.0, d.target.astype(np.int64), d.images / 16.0)
 
 
@@ -146,9 +152,7 @@ def load_diabetes() -> Diabetes:
     returned *unscaled* (ages in years next to serum levels): standardise them, with the mean
     and std of the training split, before training. Use as ``X, y, names = load_diabetes()``.
     """
-    from sklearn.datasets import load_diabetes as sklearn_diabetes
-
-    d = sklearn_diabetes(scaled=False)
+    d = _sklearn_datasets("load_diabetes").load_diabetes(scaled=False)
     return Diabetes(d.data.astype(np.float64), d.target.astype(np.float64), list(d.feature_names))
 
 
@@ -212,7 +216,7 @@ def train_val_test_split(X, y, val: float = 0.1, test: float = 0.1, seed=0, stra
     if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
         raise ValueError(f"train_val_test_split: need 0 <= val, test and val + test < 1, "
                          f"got val={val}, test={test}")
-    rng = _as_rng(seed)
+    rng = as_rng(seed)
     groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(len(y))]
     parts = {"train": [], "val": [], "test": []}
     for idx in groups:
@@ -251,14 +255,15 @@ def batches(X, y=None, batch_size: int = 32, shuffle: bool = True, rng=None) -> 
 
     One pass over the data = one epoch. Every example appears exactly once; the last batch
     is smaller when ``batch_size`` does not divide N. With ``shuffle`` the order is a fresh
-    random permutation from ``rng`` (int seed or Generator; None → seed 0).
+    random permutation from ``rng`` (int seed or Generator; None → nnlib's shared generator,
+    :func:`nnlib.init.default_rng`).
     """
     if batch_size < 1:
         raise ValueError(f"batches: batch_size must be >= 1, got {batch_size}")
     N = len(X)
     if y is not None and len(y) != N:
         raise ValueError(f"batches: X has {N} rows but y has {len(y)}")
-    order = _as_rng(rng).permutation(N) if shuffle else np.arange(N)
+    order = as_rng(rng).permutation(N) if shuffle else np.arange(N)
     for start in range(0, N, batch_size):
         idx = order[start:start + batch_size]
         yield X[idx] if y is None else (X[idx], y[idx])

@@ -24,17 +24,36 @@ import numpy as np
 
 __all__ = [
     "fan_in_out", "calculate_gain", "xavier_uniform", "xavier_normal",
-    "he_uniform", "he_normal", "as_rng",
+    "he_uniform", "he_normal", "as_rng", "default_rng", "seed",
 ]
+
+# ONE generator for everything created without an explicit ``rng``. Seeded once, at import, so a
+# fresh run of the same code gives the same numbers -- while two layers created one after the other
+# draw different numbers from it (a new generator seeded 0 for each would give them equal weights).
+_SHARED = np.random.default_rng(0)
+
+
+def default_rng() -> np.random.Generator:
+    """The library's shared generator: what ``rng=None`` means everywhere in nnlib."""
+    return _SHARED
+
+
+def seed(s) -> None:
+    """Reset the shared generator to seed ``s`` (an int): the code that follows reproduces exactly.
+
+    The generator object stays the same (layers that hold it, like an unseeded Dropout, see the
+    reset); only its state is replaced by that of ``np.random.default_rng(s)``.
+    """
+    _SHARED.bit_generator.state = np.random.default_rng(s).bit_generator.state
 
 
 def as_rng(rng=None) -> np.random.Generator:
-    """A ``np.random.Generator`` from ``rng``: a Generator is used as is, an int seeds a new
-    one, and None means seed 0 -- so that every run of a notebook gives the same numbers."""
+    """A ``np.random.Generator`` from ``rng``: a Generator is used as is, an int seeds a new one,
+    and None means the shared generator :func:`default_rng`."""
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None:
-        rng = 0
+        return _SHARED
     return np.random.default_rng(rng)
 
 

@@ -29,8 +29,8 @@ __all__ = [
 ]
 
 
-def _pair(name: str, y_hat, y, what: str = "y_hat"):
-    """Both arrays as float arrays of y_hat's dtype, after checking their shapes agree."""
+def _matched(name: str, y_hat, y, what: str = "y_hat"):
+    """(y_hat, y) as float arrays of y_hat's dtype, after checking their shapes agree."""
     y_hat = _as_float(y_hat)
     y = np.asarray(y)
     if y_hat.shape != y.shape:
@@ -50,26 +50,26 @@ def mse(y_hat, y) -> float:
 
     y_hat, y: same shape, e.g. (N,) or (N, D). Returns a float.
     """
-    y_hat, y = _pair("mse", y_hat, y)
+    y_hat, y = _matched("mse", y_hat, y)
     d = y_hat - y
     return float(np.mean(d * d))
 
 
 def mse_grad(y_hat, y):
     """dL/dy_hat = 2 (y_hat − y) / n, n the number of elements. Shape of y_hat."""
-    y_hat, y = _pair("mse", y_hat, y)
+    y_hat, y = _matched("mse", y_hat, y)
     return 2 * (y_hat - y) / y_hat.size
 
 
 def mae(y_hat, y) -> float:
     """Mean absolute error, mean of |y_hat − y|. Less sensitive to outliers than MSE."""
-    y_hat, y = _pair("mae", y_hat, y)
+    y_hat, y = _matched("mae", y_hat, y)
     return float(np.mean(np.abs(y_hat - y)))
 
 
 def mae_grad(y_hat, y):
     """dL/dy_hat = sign(y_hat − y) / n (0 where they are equal, as in PyTorch)."""
-    y_hat, y = _pair("mae", y_hat, y)
+    y_hat, y = _matched("mae", y_hat, y)
     return np.sign(y_hat - y) / y_hat.size
 
 
@@ -84,7 +84,7 @@ def huber(y_hat, y, delta: float = 1.0) -> float:
     Quadratic near the target (smooth, like MSE), linear far away (robust, like MAE).
     """
     _check_delta("huber", delta)
-    y_hat, y = _pair("huber", y_hat, y)
+    y_hat, y = _matched("huber", y_hat, y)
     a = np.abs(y_hat - y)
     return float(np.mean(np.where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta))))
 
@@ -92,7 +92,7 @@ def huber(y_hat, y, delta: float = 1.0) -> float:
 def huber_grad(y_hat, y, delta: float = 1.0):
     """dL/dy_hat = clip(y_hat − y, −delta, delta) / n."""
     _check_delta("huber", delta)
-    y_hat, y = _pair("huber", y_hat, y)
+    y_hat, y = _matched("huber", y_hat, y)
     return np.clip(y_hat - y, -delta, delta) / y_hat.size
 
 
@@ -105,14 +105,14 @@ def binary_cross_entropy(p, y, eps: float = 1e-7) -> float:
     same shape. ``p`` is clipped to [eps, 1 − eps] so that log(0) never happens.
     From logits, prefer :func:`binary_cross_entropy_with_logits`: it needs no clipping.
     """
-    p, y = _pair("binary_cross_entropy", p, y, what="p")
+    p, y = _matched("binary_cross_entropy", p, y, what="p")
     p = np.clip(p, eps, 1 - eps)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))   # log1p(−p) = log(1 − p)
 
 
 def binary_cross_entropy_grad(p, y, eps: float = 1e-7):
     """dL/dp = (p − y) / (p (1 − p)) / n, evaluated at the clipped p."""
-    p, y = _pair("binary_cross_entropy", p, y, what="p")
+    p, y = _matched("binary_cross_entropy", p, y, what="p")
     p = np.clip(p, eps, 1 - eps)
     return (p - y) / (p * (1 - p)) / p.size
 
@@ -124,13 +124,13 @@ def binary_cross_entropy_with_logits(z, y) -> float:
     max(z, 0) − z·y + log(1 + e^{−|z|}), which never overflows (the exponent is ≤ 0) and
     never takes log(0). z, y: same shape. Returns the mean.
     """
-    z, y = _pair("binary_cross_entropy_with_logits", z, y, what="logits")
+    z, y = _matched("binary_cross_entropy_with_logits", z, y, what="logits")
     return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
 
 
 def binary_cross_entropy_with_logits_grad(z, y):
     """dL/dz = (σ(z) − y) / n: the sigmoid's derivative cancels the log's."""
-    z, y = _pair("binary_cross_entropy_with_logits", z, y, what="logits")
+    z, y = _matched("binary_cross_entropy_with_logits", z, y, what="logits")
     return (sigmoid(z) - y) / z.size
 
 
@@ -145,6 +145,8 @@ def _focal_parts(z, y, alpha):
     """Pieces shared by the focal loss and its gradient (all elementwise, shape of z)."""
     p = sigmoid(z)
     q = sigmoid(-z)                                  # 1 − p, accurate even when p ≈ 1
+    # CE: BCE from logits per element, the one line of binary_cross_entropy_with_logits (kept
+    # inline there because chapter 4 prints that function beside the formula's derivation)
     ce = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
     one_minus_pt = y * q + (1 - y) * p               # 1 − p_t: how wrong the model is
     alpha_t = 1.0 if alpha is None else alpha * y + (1 - alpha) * (1 - y)
@@ -162,7 +164,7 @@ def focal_loss(z, y, gamma: float = 2.0, alpha: float | None = None) -> float:
     z, y: same shape; y in [0, 1].
     """
     _check_focal(gamma, alpha)
-    z, y = _pair("focal_loss", z, y, what="logits")
+    z, y = _matched("focal_loss", z, y, what="logits")
     _, _, ce, one_minus_pt, alpha_t = _focal_parts(z, y, alpha)
     return float(np.mean(alpha_t * one_minus_pt**gamma * ce))
 
@@ -174,7 +176,7 @@ def focal_loss_grad(z, y, gamma: float = 2.0, alpha: float | None = None):
         dFL/dz = α_t [ −γ (1 − p_t)^{γ−1} (2y − 1) p (1 − p) CE + (1 − p_t)^γ (p − y) ] / n.
     """
     _check_focal(gamma, alpha)
-    z, y = _pair("focal_loss", z, y, what="logits")
+    z, y = _matched("focal_loss", z, y, what="logits")
     p, q, ce, omp, alpha_t = _focal_parts(z, y, alpha)
     # (1 − p_t)^{γ−1} is infinite at 1 − p_t = 0 when γ < 1, but there p(1 − p) = 0 and the
     # whole term is 0; substitute 1 for the base to avoid evaluating 0 to a negative power.
@@ -187,54 +189,54 @@ def focal_loss_grad(z, y, gamma: float = 2.0, alpha: float | None = None):
 
 # --- multi-class classification -----------------------------------------------------
 
-def _ce_targets(logits, y):
-    """Validate cross-entropy inputs; return (logits, Y) with Y one-hot/soft, shape of logits."""
-    logits = _as_float(logits)
+def _ce_targets(z, y):
+    """Validate cross-entropy inputs; return (z, Y) with Y one-hot/soft, shape of the logits z."""
+    z = _as_float(z)
     y = np.asarray(y)
-    if logits.ndim < 2:
-        raise ValueError(f"cross_entropy: logits must be (N, K), got {logits.shape}")
-    if logits.size == 0:
-        raise ValueError(f"cross_entropy: got empty logits {logits.shape}; the mean of nothing is undefined")
-    K = logits.shape[-1]
-    if y.shape == logits.shape:                      # one-hot or soft targets
-        return logits, y.astype(logits.dtype, copy=False)
-    if y.ndim != logits.ndim - 1:
-        raise ValueError(f"cross_entropy: labels must be class indices {logits.shape[:-1]} or "
-                         f"one-hot {logits.shape}, got {y.shape}")
-    if y.shape != logits.shape[:-1]:
-        raise ValueError(f"cross_entropy: logits {logits.shape} and labels {y.shape} disagree on N")
+    if z.ndim < 2:
+        raise ValueError(f"cross_entropy: logits must be (N, K), got {z.shape}")
+    if z.size == 0:
+        raise ValueError(f"cross_entropy: got empty logits {z.shape}; the mean of nothing is undefined")
+    K = z.shape[-1]
+    if y.shape == z.shape:                           # one-hot or soft targets
+        return z, y.astype(z.dtype, copy=False)
+    if y.ndim != z.ndim - 1:
+        raise ValueError(f"cross_entropy: labels must be class indices {z.shape[:-1]} or "
+                         f"one-hot {z.shape}, got {y.shape}")
+    if y.shape != z.shape[:-1]:
+        raise ValueError(f"cross_entropy: logits {z.shape} and labels {y.shape} disagree on N")
     if not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"cross_entropy: class labels must be integers, got dtype {y.dtype}; "
                          "use y.astype(int)")
     if y.size and (y.min() < 0 or y.max() >= K):
         raise ValueError(f"cross_entropy: labels must be in [0, {K - 1}] for {K} classes, "
                          f"got values from {y.min()} to {y.max()}")
-    Y = np.zeros_like(logits)
+    Y = np.zeros_like(z)
     np.put_along_axis(Y, y[..., None], 1, axis=-1)
-    return logits, Y
+    return z, Y
 
 
-def cross_entropy(logits, y) -> float:
+def cross_entropy(z, y) -> float:
     """Softmax cross-entropy from logits: −mean over examples of Σ_k y_k log softmax(z)_k.
 
-    logits: (N, K) raw scores (no softmax applied!). y: (N,) integer class labels in
+    z: (N, K) logits, raw scores (no softmax applied!). y: (N,) integer class labels in
     [0, K), or (N, K) one-hot / soft targets. Extra leading axes are allowed and
     averaged over: (N, T, K) logits with (N, T) labels -- note the classes are the
     *last* axis (PyTorch puts them second). Uses log_softmax: fused, never log(0).
     """
-    logits, Y = _ce_targets(logits, y)
-    n = logits.size // logits.shape[-1]
-    return float(-np.sum(Y * log_softmax(logits)) / n)
+    z, Y = _ce_targets(z, y)
+    n = z.size // z.shape[-1]
+    return float(-np.sum(Y * log_softmax(z)) / n)
 
 
-def cross_entropy_grad(logits, y):
-    """dL/dlogits = (softmax(z) − y) / N: softmax's Jacobian and the log cancel.
+def cross_entropy_grad(z, y):
+    """dL/dz = (softmax(z) − y) / N: softmax's Jacobian and the log cancel.
 
     (For soft targets whose rows do not sum to 1 the general form is softmax·Σy − y.)
     """
-    logits, Y = _ce_targets(logits, y)
-    n = logits.size // logits.shape[-1]
-    return (softmax(logits) * Y.sum(axis=-1, keepdims=True) - Y) / n
+    z, Y = _ce_targets(z, y)
+    n = z.size // z.shape[-1]
+    return (softmax(z) * Y.sum(axis=-1, keepdims=True) - Y) / n
 
 
 # --- loss objects -------------------------------------------------------------------
@@ -243,8 +245,7 @@ class Loss:
     """A loss as an object: ``forward(y_hat, y) -> float`` remembers its inputs, and
     ``backward() -> dL/dy_hat`` (shape of y_hat) starts backpropagation."""
 
-    def __init__(self):
-        self._inputs = None
+    cache = None        # (y_hat, y) of the last forward, as a layer's cache: None until then
 
     def value(self, y_hat, y) -> float:
         raise NotImplementedError
@@ -253,13 +254,13 @@ class Loss:
         raise NotImplementedError
 
     def forward(self, y_hat, y) -> float:
-        self._inputs = (y_hat, y)
+        self.cache = (y_hat, y)
         return self.value(y_hat, y)
 
     def backward(self):
-        if self._inputs is None:
+        if self.cache is None:
             raise RuntimeError(f"{self!r}: backward() called before forward()")
-        return self.grad(*self._inputs)
+        return self.grad(*self.cache)
 
     def __call__(self, y_hat, y) -> float:
         return self.forward(y_hat, y)
@@ -292,7 +293,6 @@ class HuberLoss(Loss):
     """Huber loss with threshold ``delta`` > 0; see :func:`huber`."""
 
     def __init__(self, delta: float = 1.0):
-        super().__init__()
         _check_delta("HuberLoss", delta)
         self.delta = float(delta)
 
@@ -340,7 +340,6 @@ class FocalLoss(Loss):
     """Binary focal loss from logits; see :func:`focal_loss`."""
 
     def __init__(self, gamma: float = 2.0, alpha: float | None = None):
-        super().__init__()
         _check_focal(gamma, alpha)
         self.gamma, self.alpha = float(gamma), alpha
 

@@ -7,22 +7,24 @@ It is itself a :class:`~nnlib.layers.base.Layer`, so it can be nested inside oth
 ``fit`` is the loop every chapter has written by hand, made reusable::
 
     for each epoch:
+        shuffle the training set
         for each mini-batch (X_b, y_b):
             y_hat = model.forward(X_b)           # predictions
             L = loss(y_hat, y_b)                 # how wrong
             model.backward(loss.backward())      # dL/dθ for every parameter
             optimizer.step()                     # θ ← θ − η · (something built from dL/dθ)
-        evaluate on the validation set, record history, maybe stop early
+        evaluate on the validation set, record the history, maybe stop early
+
+It prints and draws nothing. Whatever should happen at fixed points of the loop -- a progress
+bar, a live loss plot (both in the book's toolkit, ``nnbook.training``), early stopping -- is a
+:class:`Callback`.
 
 Weights are saved as a plain ``.npz`` (NumPy arrays only, no pickle) with a signature of the
 architecture, so loading into a different model fails with a message saying what differs.
 """
 from __future__ import annotations
 
-import copy
-
-import os
-import time
+import math
 
 import numpy as np
 
@@ -40,6 +42,9 @@ class Sequential(Layer):
 
     Args:
         layers: a list of Layer objects; the output of each is the input of the next.
+
+    It keeps no state of its own: each layer caches what its backward needs, so a backward
+    before any forward raises the RuntimeError of the last layer, naming it.
 
     Shapes: whatever the first layer accepts -> whatever the last layer returns.
     """
@@ -107,9 +112,9 @@ class Sequential(Layer):
     # -- training ---------------------------------------------------------------------------
 
     def fit(self, X, y, loss, optimizer, epochs: int = 10, batch_size: int = 32,
-            validation_data=None, shuffle: bool = True, early_stopping=None, progress: bool = True,
-            live_plot: bool = False, scheduler=None, scheduler_interval: str = "batch",
-            clip_norm: float | None = None, seed=0, metrics=None) -> "History":
+            validation_data=None, shuffle: bool = True, seed=0, metrics=None, scheduler=None,
+            scheduler_interval: str = "batch", clip_norm: float | None = None,
+            early_stopping=None, callbacks=()) -> "History":
         """Train with mini-batch gradient descent; return the per-epoch History.
 
         Args:
@@ -120,18 +125,18 @@ class Sequential(Layer):
             shuffle: reshuffle the training set every epoch.
             seed: seeds the shuffling, so the same seed and the same initial model give the same
                 run (layers with their own randomness, like Dropout, use their own ``rng``).
-            early_stopping: None, a patience (int), or an :class:`EarlyStopping`; watches
-                ``val_loss`` and, by default, restores the best weights at the end.
-            progress: show a tqdm progress bar. live_plot: redraw a loss curve each epoch
-                (one figure, updated in place, in Jupyter).
+            metrics: names or functions ``f(y_hat, y) -> float``; default ``("accuracy",)``
+                for classification (a classification loss or integer labels), else none.
             scheduler: a schedule from ``nnlib.schedules``, stepped after every batch
                 (``scheduler_interval="batch"``, so count its steps in batches: e.g.
                 ``OneCycleLR(opt, max_lr, total_steps=epochs * ceil(N / batch_size))``) or after
                 every epoch (``scheduler_interval="epoch"``).
             clip_norm: if given, rescale the gradients before each step so their global norm is
                 at most this (:func:`~nnlib.optimizers.clip_grad_norm`); tames exploding gradients.
-            metrics: names or functions ``f(y_hat, y) -> float``; default ``("accuracy",)``
-                for classification (a classification loss or integer labels), else none.
+            early_stopping: None, a patience (int), or an :class:`EarlyStopping`; watches
+                ``val_loss`` and, by default, restores the best weights at the end.
+            callbacks: :class:`Callback` objects called at fixed points of the loop, e.g. the
+                book's ``nnbook.training.ProgressBar()`` and ``LivePlot()``.
 
         Returns:
             History: ``history["loss"]``, ``["val_loss"]``, ``["accuracy"]``, ``["val_accuracy"]``,
@@ -142,38 +147,36 @@ class Sequential(Layer):
             FloatingPointError: the loss became NaN or inf (the message says what to try).
         """
         X, y = _check_data("fit", X, y)
-        if scheduler_interval not in ("batch", "epoch"):
-            raise ValueError(f"fit: scheduler_interval must be 'batch' or 'epoch', got {scheduler_interval!r}")
         metrics = _metric_functions(metrics, loss, y)
-        stopper = _as_stopper(early_stopping)
-        if stopper is not None and validation_data is None:
-            raise ValueError("fit: early_stopping watches val_loss; pass validation_data=(X_val, y_val)")
+        callbacks = _fit_callbacks(callbacks, early_stopping, validation_data, scheduler_interval)
         rng = np.random.default_rng(seed)
-        history, plot = History(), LivePlot() if live_plot else None
-        bar = _progress_bar(epochs * -(-len(X) // batch_size), progress)
-        # The data needs no gradient: skip dL/dX in the first layer (PyTorch skips it too).
-        with _no_input_grad(self.layers[0] if self.layers else None):
+        history = History()
+        for cb in callbacks:
+            cb.on_fit_begin(self, history, epochs, steps_per_epoch=math.ceil(len(X) / batch_size))
+        # The data needs no gradient, so the first layer skips dL/dX (PyTorch skips it too). A
+        # diverging run raises FloatingPointError below, with advice, instead of overflow warnings.
+        with _no_input_grad(self), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in range(epochs):
                 self.train()
-                sums, seen, lr = {"loss": 0.0, **{name: 0.0 for name in metrics}}, 0, optimizer.lr
-                for X_b, y_b in batches(X, y, batch_size, shuffle, rng):
-                    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                        y_hat = self.forward(X_b)
-                        y_b = _match_targets(y_hat, y_b)
-                        batch_loss = loss(y_hat, y_b)
-                        _stop_if_not_finite(batch_loss, epoch, optimizer)
-                        self.backward(loss.backward())
+                lr, seen, sums = optimizer.lr, 0, dict.fromkeys(["loss", *metrics], 0.0)
+                for X_b, y_b in batches(X, y, batch_size, shuffle, rng):    # shuffled, if asked
+                    y_hat = self.forward(X_b)                                # predictions
+                    y_b = _match_targets(y_hat, y_b)
+                    batch_loss = loss(y_hat, y_b)                            # how wrong
+                    _stop_if_not_finite(batch_loss, epoch, optimizer)
+                    self.backward(loss.backward())                           # dL/dθ, every θ
                     if clip_norm is not None:
                         clip_grad_norm(self.parameters(), clip_norm)
-                    optimizer.step()
+                    optimizer.step()                                         # θ ← θ − ...
                     if scheduler is not None and scheduler_interval == "batch":
                         scheduler.step()
+                    seen += len(X_b)
                     sums["loss"] += batch_loss * len(X_b)
                     for name, metric in metrics.items():
                         sums[name] += metric(y_hat, y_b) * len(X_b)
-                    seen += len(X_b)
-                    bar.update(1)
-                logs = {name: total / seen for name, total in sums.items()}
+                    for cb in callbacks:
+                        cb.on_batch_end(batch_loss)
+                logs = {name: total / seen for name, total in sums.items()}   # epoch means
                 if validation_data is not None:
                     val = self.evaluate(*validation_data, loss=loss, metrics=metrics)
                     logs.update({f"val_{name}": value for name, value in val.items()})
@@ -181,14 +184,11 @@ class Sequential(Layer):
                 history.append(logs)
                 if scheduler is not None and scheduler_interval == "epoch":
                     scheduler.step()
-                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k != "lr"})
-                if plot:
-                    plot.update(history)
-                if stopper is not None and stopper.update(logs[stopper.monitor], self, epoch):
+                stop = [cb.on_epoch_end(epoch, logs) for cb in callbacks]   # ask every one
+                if any(stop):
                     break
-        bar.close()
-        if stopper is not None:
-            stopper.finish(self, history)
+        for cb in callbacks:
+            cb.on_fit_end()
         return history
 
     def evaluate(self, X, y, loss, metrics=None, batch_size: int = 256) -> dict:
@@ -260,7 +260,7 @@ class Sequential(Layer):
 
 
 # ---------------------------------------------------------------------------------------------
-# History, early stopping, live plot
+# History, callbacks, early stopping
 # ---------------------------------------------------------------------------------------------
 
 class History(dict):
@@ -280,16 +280,30 @@ class History(dict):
     def epochs(self) -> int:
         return len(self.get("loss", []))
 
-    def plot(self, ax=None, keys=("loss", "val_loss")):
-        """Plot the given keys against the epoch number; returns the matplotlib Axes."""
-        if ax is None:
-            import matplotlib.pyplot as plt
-            ax = plt.figure(figsize=(6, 3.5)).gca()
-        _draw_history(ax, self, keys)
-        return ax
+
+class Callback:
+    """Code that ``fit`` runs at fixed points of its loop; override the methods you need.
+
+    ``on_fit_begin`` hands over the model and the History that ``fit`` fills (keep them if you
+    need them later); ``on_epoch_end`` gets that epoch's ``logs`` (``{"loss": ..., "val_loss":
+    ..., "lr": ...}``) and returns True to stop training. The book's progress bar and live plot
+    (``nnbook.training``) are callbacks; so is :class:`EarlyStopping`.
+    """
+
+    def on_fit_begin(self, model: Layer, history: History, epochs: int, steps_per_epoch: int) -> None:
+        pass
+
+    def on_batch_end(self, loss: float) -> None:
+        pass
+
+    def on_epoch_end(self, epoch: int, logs: dict) -> bool | None:
+        pass
+
+    def on_fit_end(self) -> None:
+        pass
 
 
-class EarlyStopping:
+class EarlyStopping(Callback):
     """Stop training when the monitored value has not improved for ``patience`` epochs.
 
     "Improved" means lower than the best so far by more than ``min_delta``. With
@@ -302,66 +316,28 @@ class EarlyStopping:
         if patience < 0 or min_delta < 0:
             raise ValueError(f"EarlyStopping: patience and min_delta must be >= 0, got {patience}, {min_delta}")
         self.patience, self.min_delta, self.restore_best, self.monitor = patience, min_delta, restore_best, monitor
+
+    def on_fit_begin(self, model, history, epochs, steps_per_epoch):
+        self.model, self.history = model, history
         self.best, self.best_epoch, self.best_weights, self.waited = np.inf, None, None, 0
 
-    def update(self, value: float, model: Layer, epoch: int) -> bool:
+    def on_epoch_end(self, epoch, logs) -> bool:
         """Record this epoch's value; return True when training should stop."""
+        value = logs[self.monitor]
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.waited = value, epoch, 0
             if self.restore_best:
-                self.best_weights = [p.data.copy() for p in model.parameters()] + \
-                                    [copy.deepcopy(a) for _, a in _running_arrays(model)]
+                self.best_weights = [a.copy() for _, a in _layer_arrays(self.model)]
             return False
         self.waited += 1
         return self.waited >= self.patience
 
-    def finish(self, model: Layer, history: History) -> None:
+    def on_fit_end(self):
         """Put the best weights back (in place) and note the best epoch in the history."""
-        history.best_epoch = self.best_epoch
+        self.history.best_epoch = self.best_epoch
         if self.restore_best and self.best_weights is not None:
-            targets = [p.data for p in model.parameters()] + [a for _, a in _running_arrays(model)]
-            for target, best in zip(targets, self.best_weights):
+            for (_, target), best in zip(_layer_arrays(self.model), self.best_weights):
                 target[...] = best
-
-
-class LivePlot:
-    """A loss curve redrawn after every epoch in ONE figure (updated in place in Jupyter)."""
-
-    def __init__(self, keys=("loss", "val_loss")):
-        import matplotlib.pyplot as plt
-
-        self.keys = keys
-        self.fig, self.ax = plt.subplots(figsize=(6, 3.5))
-        plt.close(self.fig)      # we display it ourselves; otherwise Jupyter shows a 2nd copy
-        self.handle = None
-
-    def update(self, history: History) -> None:
-        self.ax.clear()
-        _draw_history(self.ax, history, self.keys)
-        try:
-            from IPython import get_ipython
-            from IPython.display import display
-        except ImportError:
-            return
-        if get_ipython() is None:            # a plain script: nothing to redraw into
-            return
-        if self.handle is None:
-            self.handle = display(self.fig, display_id=True)
-        else:
-            self.handle.update(self.fig)
-
-
-def _draw_history(ax, history, keys):
-    from matplotlib.ticker import MaxNLocator
-
-    for key in keys:
-        if key in history:      # validation dashed: tells the curves apart without colour
-            ax.plot(range(1, len(history[key]) + 1), history[key], marker=".", label=key,
-                    linestyle="--" if key.startswith("val_") else "-")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss" if all("loss" in k for k in keys) else "value")
-    ax.legend()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,15 +378,26 @@ def _metric_functions(metrics, loss, y) -> dict:
     return functions
 
 
-def _as_stopper(early_stopping):
-    """None, True (defaults), a patience, or an EarlyStopping -> EarlyStopping or None."""
-    if early_stopping is None or early_stopping is False:
-        return None
+def _fit_callbacks(callbacks, early_stopping, validation_data, scheduler_interval) -> list:
+    """The callbacks ``fit`` runs: the given ones, plus early stopping (None, True, a patience,
+    or an EarlyStopping), after checking what they need is there."""
+    if scheduler_interval not in ("batch", "epoch"):
+        raise ValueError(f"fit: scheduler_interval must be 'batch' or 'epoch', got {scheduler_interval!r}")
+    if isinstance(callbacks, Callback):
+        callbacks = [callbacks]
+    callbacks = list(callbacks)
     if early_stopping is True:
-        return EarlyStopping()
-    if isinstance(early_stopping, int):
-        return EarlyStopping(patience=early_stopping)
-    return early_stopping
+        early_stopping = EarlyStopping()
+    elif isinstance(early_stopping, int) and not isinstance(early_stopping, bool):
+        early_stopping = EarlyStopping(patience=early_stopping)
+    if early_stopping:
+        callbacks.append(early_stopping)
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"fit: callbacks must be Callback objects, got {cb!r}")
+        if isinstance(cb, EarlyStopping) and cb.monitor.startswith("val_") and validation_data is None:
+            raise ValueError(f"fit: early stopping watches {cb.monitor}; pass validation_data=(X_val, y_val)")
+    return callbacks
 
 
 def _check_data(who: str, X, y):
@@ -465,13 +452,14 @@ def _compare_architectures(saved: list[str], mine: list[str], path) -> None:
 
 
 class _no_input_grad:
-    """Context manager: the first layer skips dL/dx (``needs_input_grad``), then is restored.
+    """Context manager: the model's first layer skips dL/dx (``needs_input_grad``), then is restored.
 
     During ``fit`` nothing uses the gradient with respect to the data, and for a Dense first
     layer that product costs as much as its forward pass.
     """
 
-    def __init__(self, layer):
+    def __init__(self, model):
+        layer = model.layers[0] if model.layers else None
         self.layer = layer if hasattr(layer, "needs_input_grad") else None
 
     def __enter__(self):
@@ -497,46 +485,4 @@ class _eval_mode:
             self.model.train()
 
 
-class _NoBar:
-    def update(self, n=1): pass
-    def set_postfix(self, *args, **kwargs): pass
-    def close(self): pass
-
-
-def _progress_bar(total: int, show: bool):
-    """A tqdm bar: a live widget in JupyterLab, a text bar in a terminal.
-
-    With ``NNLIB_PROGRESS=text`` (set by the book build, see ``book/_ext``) the bar is printed
-    once, in its final state, as one line of text: a static page cannot animate a widget, and
-    the widget alone would add the 3.6 MB ipywidgets manager to the page.
-    """
-    if not show:
-        return _NoBar()
-    if os.environ.get("NNLIB_PROGRESS") == "text":
-        return _FinalLineBar(total)
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="batch", leave=True)
-
-
-class _FinalLineBar:
-    """Counts like a tqdm bar; ``close()`` prints tqdm's own rendering of the final state."""
-
-    def __init__(self, total: int):
-        self.total, self.n, self.postfix = total, 0, ""
-        self.start = time.perf_counter()
-
-    def update(self, n: int = 1):
-        self.n += n
-
-    def set_postfix(self, values: dict):
-        self.postfix = ", ".join(f"{k}={v}" for k, v in values.items())
-
-    def close(self):
-        from tqdm import tqdm
-
-        elapsed = time.perf_counter() - self.start
-        print(tqdm.format_meter(self.n, self.total, elapsed, unit="batch", postfix=self.postfix))
-
-
-__all__ = ["Sequential", "History", "EarlyStopping", "LivePlot", "accuracy"]
+__all__ = ["Sequential", "History", "Callback", "EarlyStopping", "accuracy"]

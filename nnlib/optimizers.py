@@ -158,7 +158,7 @@ class RMSprop(Optimizer):
         s += (1 - a) * g * g
         if self.centered:
             m = state.setdefault("grad_avg", np.zeros_like(p.data))
-            m += (1 - a) * (g - m)
+            m += (1 - a) * (g - m)             # = α m + (1 − α) g, rearranged as PyTorch writes it
             d = np.sqrt(s - m * m) + self.eps
         else:
             d = np.sqrt(s) + self.eps
@@ -207,9 +207,9 @@ class Adam(Optimizer):
         m = state.setdefault("m", np.zeros_like(p.data))
         v = state.setdefault("v", np.zeros_like(p.data))
         state["t"] = t = state.get("t", 0) + 1
-        m += (1 - b1) * (g - m)
+        m += (1 - b1) * (g - m)              # = β₁ m + (1 − β₁) g, rearranged as PyTorch writes it
         v *= b2
-        v += (1 - b2) * g * g
+        v += (1 - b2) * g * g                # v ← β₂ v + (1 − β₂) g², in place
         return t, m, v
 
     def update(self, p, g, state):

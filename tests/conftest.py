@@ -100,3 +100,13 @@ def _serve_directory(directory):
         httpd.shutdown()
         httpd.server_close()
         thread.join()
+
+
+@pytest.fixture(autouse=True)
+def _reset_nnlib_shared_generator():
+    """Every test starts from the shared generator's import-time state (seed 0), so a test that
+    creates unseeded layers gets the same weights whichever tests ran before it in the worker."""
+    from nnlib import init
+
+    init.seed(0)
+    yield

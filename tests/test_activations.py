@@ -115,6 +115,52 @@ def test_softmax_jacobian_rejects_batches():
         A.softmax_jacobian(np.ones((2, 3)) / 3)
 
 
+# --- the backward passes as pure functions: softmax_backward, log_softmax_backward ----
+
+def _vjp_by_finite_differences(f, z, g, h=1e-6):
+    """dL/dz for L = Σ f(z) ⊙ g, by central differences (float64)."""
+    from nnlib.gradcheck import numerical_gradient
+
+    z = z.copy()
+    return numerical_gradient(lambda v: np.sum(f(v) * g), z, h)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_backward_functions_match_finite_differences(name, axis):
+    rng = np.random.default_rng(3)
+    z, g = rng.normal(size=(3, 4)) * 2, rng.normal(size=(3, 4))
+    f = getattr(A, name)
+    backward = getattr(A, f"{name}_backward")
+    numeric = _vjp_by_finite_differences(lambda v: f(v, axis), z, g)
+    np.testing.assert_allclose(backward(f(z, axis), g, axis=axis), numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("axis", [0, -1])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_backward_functions_match_torch(torch, name, axis):
+    rng = np.random.default_rng(4)
+    z, g = rng.normal(size=(2, 3, 5)) * 3, rng.normal(size=(2, 3, 5))
+    zt = torch.tensor(z, requires_grad=True)
+    getattr(torch, name)(zt, axis).backward(torch.tensor(g))
+    f, backward = getattr(A, name), getattr(A, f"{name}_backward")
+    np.testing.assert_allclose(backward(f(z, axis), g, axis=axis), zt.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_softmax_backward_equals_the_jacobian_product_not_the_diagonal():
+    z = np.array([0.3, -1.2, 2.0, 0.1])
+    g = np.array([1.0, -0.5, 0.25, 2.0])
+    s = A.softmax(z)
+    np.testing.assert_allclose(A.softmax_backward(s, g), A.softmax_jacobian(s).T @ g, rtol=1e-14)
+    assert not np.allclose(A.softmax_backward(s, g), s * (1 - s) * g)
+
+
+def test_softmax_backward_keeps_float32():
+    s = A.softmax(np.ones((2, 3), dtype=np.float32))
+    assert A.softmax_backward(s, np.ones((2, 3), dtype=np.float32)).dtype == np.float32
+    assert A.log_softmax_backward(np.log(s), np.ones((2, 3), dtype=np.float32)).dtype == np.float32
+
+
 # --- properties -----------------------------------------------------------------------
 
 def _arrays(dtype):

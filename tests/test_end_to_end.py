@@ -36,7 +36,7 @@ def train_and_test(model, X_train, y_train, X_test, y_test, epochs, batch_size, 
     schedule = make_schedule(opt, epochs * batches_per_epoch(len(X_train), batch_size))
     start = time.perf_counter()
     history = model.fit(X_train, y_train, CrossEntropyLoss(), opt, epochs=epochs,
-                        batch_size=batch_size, scheduler=schedule, progress=False)
+                        batch_size=batch_size, scheduler=schedule)
     seconds = time.perf_counter() - start
     result = model.evaluate(X_test, y_test, CrossEntropyLoss())
     with capsys.disabled():

@@ -9,7 +9,7 @@ from hypothesis.extra import numpy as hnp
 from nnlib.gradcheck import check_layer
 from nnlib.layers.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from nnlib.layers.base import Layer
-from nnlib.layers.dense import Dense, Flatten
+from nnlib.layers.dense import Dense, Flatten, linear_backward
 from nnlib.layers.dropout import Dropout
 from nnlib.layers.embedding import Embedding
 from nnlib.layers.residual import Residual
@@ -40,6 +40,31 @@ def test_dense_shapes_dtype_and_params():
     assert dx.dtype == np.float32 and layer.W.grad.dtype == np.float32
     assert Dense(5, 3, dtype=np.float64)(_x(2, 5)).dtype == np.float64
     assert [p.name for p in Dense(5, 3, bias=False).parameters()] == ["W"]
+
+
+def test_linear_backward_matches_finite_differences():
+    from nnlib.gradcheck import numerical_gradient
+
+    rng = np.random.default_rng(5)
+    x, W, b, g = _x(4, 3), rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(4, 2))
+    dx, dW, db = linear_backward(x, W, g)
+
+    def L(_):                                     # L = Σ (x W + b) ⊙ g, so dL/dz = g
+        return np.sum((x @ W + b) * g)
+
+    for analytic, array in ((dx, x), (dW, W), (db, b)):
+        np.testing.assert_allclose(analytic, numerical_gradient(L, array), rtol=1e-7, atol=1e-10)
+    assert linear_backward(x, W, g, need_dx=False)[0] is None
+    np.testing.assert_array_equal(linear_backward(x, W, g, need_dx=False)[1], dW)
+
+
+def test_linear_backward_matches_torch(torch):
+    rng = np.random.default_rng(6)
+    x, W, b, g = rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(5, 3))
+    xt, Wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, W, b))
+    (xt @ Wt + bt).backward(torch.tensor(g))
+    for ours, theirs in zip(linear_backward(x, W, g), (xt, Wt, bt)):
+        np.testing.assert_allclose(ours, theirs.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_dense_gradcheck():
@@ -73,7 +98,8 @@ def test_dense_float32_matches_torch_float32(torch):
 
 
 def test_dense_init_choices_and_reproducibility():
-    np.testing.assert_array_equal(Dense(4, 3).W.data, Dense(4, 3).W.data)   # seed 0 by default
+    assert not np.array_equal(Dense(4, 3).W.data, Dense(4, 3).W.data)   # None: the shared generator
+    np.testing.assert_array_equal(Dense(4, 3, rng=1).W.data, Dense(4, 3, rng=1).W.data)
     assert not np.array_equal(Dense(4, 3, rng=1).W.data, Dense(4, 3).W.data)
     custom = Dense(4, 3, init=lambda shape, rng, dtype: np.full(shape, 0.5, dtype))
     assert np.all(custom.W.data == 0.5)
@@ -379,3 +405,16 @@ def test_parameter_free_layers_keep_shape_and_stay_finite(x):
         assert np.all(np.isfinite(y)) and np.all(np.isfinite(dx)), repr(layer)
     flat = Flatten()(x)
     assert flat.shape == (x.shape[0], x[0].size)
+
+
+def test_embedding_grad_equals_one_hot_product_for_any_ids():
+    # dW = one_hot(ids)ᵀ · grad_out, for unsorted ids with repeats, unused tokens and an empty batch
+    rng = np.random.default_rng(4)
+    for shape in [(3, 5), (1, 1), (2, 0), (40,)]:
+        emb = Embedding(6, 3, rng=0, dtype=np.float64)
+        ids = rng.integers(0, 4, shape)                # tokens 4 and 5 never appear
+        emb.forward(ids)
+        g = rng.normal(size=ids.shape + (3,))
+        emb.backward(g)
+        one_hot = np.eye(6)[ids.ravel()]
+        np.testing.assert_allclose(emb.W.grad, one_hot.T @ g.reshape(-1, 3), atol=1e-12)

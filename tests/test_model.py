@@ -1,19 +1,15 @@
 """Sequential and its training loop: PyTorch parity, history, early stopping, NaN, save/load."""
-import matplotlib
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from nnlib.data import blobs  # noqa: E402
-from nnlib.layers.activation import ReLU, Sigmoid, Tanh  # noqa: E402
-from nnlib.layers.base import Layer  # noqa: E402
-from nnlib.layers.dense import Dense  # noqa: E402
-from nnlib.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss  # noqa: E402
-from nnlib.model import EarlyStopping, History, LivePlot, Sequential, accuracy  # noqa: E402
-from nnlib.optimizers import SGD, Adam  # noqa: E402
-from nnlib.schedules import ExponentialLR, StepLR  # noqa: E402
+from nnlib.data import blobs
+from nnlib.layers.activation import ReLU, Sigmoid, Tanh
+from nnlib.layers.base import Layer
+from nnlib.layers.dense import Dense
+from nnlib.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from nnlib.model import Callback, EarlyStopping, History, Sequential, accuracy
+from nnlib.optimizers import SGD, Adam
+from nnlib.schedules import ExponentialLR, StepLR
 
 
 def mlp(seed=0, hidden=16, dtype=np.float64):
@@ -99,7 +95,7 @@ def test_fit_matches_a_pytorch_training_loop(torch, three_blobs, momentum):
             loss.backward()
             t_opt.step()
     history = model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.05, momentum=momentum),
-                        epochs=3, batch_size=32, shuffle=False, progress=False)
+                        epochs=3, batch_size=32, shuffle=False)
     np.testing.assert_allclose(model[0].W.data, t_model[0].weight.detach().numpy().T, atol=1e-10)
     np.testing.assert_allclose(model[2].b.data, t_model[2].bias.detach().numpy(), atol=1e-10)
     assert history["loss"][-1] < history["loss"][0]
@@ -111,7 +107,7 @@ def test_history_keys_and_lengths(three_blobs):
     X, y, Xv, yv = three_blobs
     model = mlp()
     h = model.fit(X, y, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), epochs=4,
-                  validation_data=(Xv, yv), progress=False)
+                  validation_data=(Xv, yv))
     assert isinstance(h, History) and h.epochs == 4
     assert set(h) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
     assert all(len(v) == 4 for v in h.values())
@@ -126,7 +122,7 @@ def test_same_seed_same_history_other_seed_other_history(three_blobs):
     def run(seed):
         model = mlp()
         h = model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.05, momentum=0.9),
-                      epochs=3, batch_size=16, validation_data=(Xv, yv), seed=seed, progress=False)
+                      epochs=3, batch_size=16, validation_data=(Xv, yv), seed=seed)
         return h, model[0].W.data
 
     (h1, W1), (h2, W2), (h3, _) = run(0), run(0), run(1)
@@ -142,7 +138,7 @@ def test_scheduler_is_stepped_per_batch_or_per_epoch(three_blobs, interval, expe
     opt = SGD(model.parameters(), lr=0.1)
     sched = ExponentialLR(opt, gamma=0.9)
     h = model.fit(X, y, CrossEntropyLoss(), opt, epochs=3, batch_size=32, scheduler=sched,
-                  scheduler_interval=interval, progress=False)
+                  scheduler_interval=interval)
     assert sched.t == expected_steps                   # 180 examples / 32 = 6 batches
     per_epoch = expected_steps // 3
     # history["lr"] is the rate at the start of each epoch
@@ -154,8 +150,7 @@ def test_scheduler_interval_is_validated(three_blobs):
     model = mlp()
     opt = SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match="scheduler_interval"):
-        model.fit(X, y, CrossEntropyLoss(), opt, scheduler=StepLR(opt, 2), scheduler_interval="step",
-                  progress=False)
+        model.fit(X, y, CrossEntropyLoss(), opt, scheduler=StepLR(opt, 2), scheduler_interval="step")
 
 
 def test_clip_norm_limits_every_step(three_blobs):
@@ -169,11 +164,11 @@ def test_clip_norm_limits_every_step(three_blobs):
 
     model = mlp()
     model.fit(X * 50, y, CrossEntropyLoss(), Recorder(model.parameters(), lr=0.01), epochs=2,
-              clip_norm=0.5, progress=False)
+              clip_norm=0.5)
     assert max(norms) <= 0.5 + 1e-9
     norms.clear()
     model = mlp()
-    model.fit(X * 50, y, CrossEntropyLoss(), Recorder(model.parameters(), lr=0.01), epochs=2, progress=False)
+    model.fit(X * 50, y, CrossEntropyLoss(), Recorder(model.parameters(), lr=0.01), epochs=2)
     assert max(norms) > 0.5                           # without clipping the gradients are larger
 
 
@@ -182,7 +177,7 @@ def test_regression_with_flat_float_targets():
     X = rng.uniform(-1, 1, size=(200, 1))
     y = np.sin(3 * X[:, 0])                         # (N,), model outputs (N, 1)
     model = Sequential([Dense(1, 32, rng=0, dtype=np.float64), Tanh(), Dense(32, 1, rng=1, dtype=np.float64)])
-    h = model.fit(X, y, MSELoss(), Adam(model.parameters(), lr=0.01), epochs=60, progress=False)
+    h = model.fit(X, y, MSELoss(), Adam(model.parameters(), lr=0.01), epochs=60)
     assert set(h) == {"loss", "lr"}                  # no accuracy for regression
     assert h["loss"][-1] < 0.05 < h["loss"][0]
     assert model.predict(X).shape == (200, 1)
@@ -200,7 +195,7 @@ def test_binary_classification_reports_accuracy_with_the_right_threshold():
     X, y = blobs(100, centers=2, std=0.5, seed=0)
     for loss, head in ((BCEWithLogitsLoss(), []), (BCELoss(), [Sigmoid()])):
         model = Sequential([Dense(2, 1, rng=0, dtype=np.float64), *head])
-        h = model.fit(X, y.astype(float), loss, Adam(model.parameters(), lr=0.05), epochs=30, progress=False)
+        h = model.fit(X, y.astype(float), loss, Adam(model.parameters(), lr=0.05), epochs=30)
         assert h["accuracy"][-1] > 0.95, type(loss).__name__
 
 
@@ -212,7 +207,7 @@ def test_nan_loss_stops_fit_with_advice():
     y = rng.normal(size=(64, 1)) * 100
     model = Sequential([Dense(4, 16, rng=0, dtype=np.float64), ReLU(), Dense(16, 1, rng=1, dtype=np.float64)])
     with pytest.raises(FloatingPointError) as err:
-        model.fit(X, y, MSELoss(), SGD(model.parameters(), lr=10.0), epochs=50, progress=False)
+        model.fit(X, y, MSELoss(), SGD(model.parameters(), lr=10.0), epochs=50)
     message = str(err.value)
     assert "lower the learning rate" in message and "now 10" in message
     assert "normalise the inputs" in message and "clip_norm" in message
@@ -224,9 +219,9 @@ def test_nan_inputs_are_refused_before_training(three_blobs):
     X[3, 1] = np.nan
     model = mlp()
     with pytest.raises(ValueError, match="1 NaN or inf"):
-        model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), progress=False)
+        model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1))
     with pytest.raises(ValueError, match="180 examples but y has 179"):
-        model.fit(X, y[:-1], CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), progress=False)
+        model.fit(X, y[:-1], CrossEntropyLoss(), SGD(model.parameters(), lr=0.1))
 
 
 # ---- early stopping -----------------------------------------------------------------------------
@@ -238,7 +233,7 @@ def test_early_stopping_restores_the_best_weights(three_blobs, restore_best):
     model = mlp()
     stopper = EarlyStopping(patience=2, restore_best=restore_best)
     h = model.fit(X, y, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), epochs=30,
-                  validation_data=(Xv, yv_wrong), early_stopping=stopper, progress=False)
+                  validation_data=(Xv, yv_wrong), early_stopping=stopper)
     best = int(np.argmin(h["val_loss"]))
     assert h.best_epoch == best
     assert h.epochs == best + 2 + 1 < 30                     # stopped after `patience` bad epochs
@@ -252,9 +247,9 @@ def test_early_stopping_accepts_a_patience_and_needs_validation_data(three_blobs
     X, y, Xv, yv = three_blobs
     model = mlp()
     with pytest.raises(ValueError, match="validation_data"):
-        model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), early_stopping=3, progress=False)
+        model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), early_stopping=3)
     h = model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), epochs=5,
-                  validation_data=(Xv, (yv + 1) % 3), early_stopping=1, progress=False)
+                  validation_data=(Xv, (yv + 1) % 3), early_stopping=1)
     assert h.epochs < 5
     with pytest.raises(ValueError, match="patience"):
         EarlyStopping(patience=-1)
@@ -274,52 +269,9 @@ def test_early_stopping_restores_running_statistics(three_blobs):
         return 0.0
 
     h = model.fit(X, y, CrossEntropyLoss(), opt, epochs=20, validation_data=(Xv, (yv + 1) % 3),
-                  early_stopping=stopper, metrics=[drift], progress=False)
+                  early_stopping=stopper, metrics=[drift])
     batches_until_best = (h.best_epoch + 1) * 7
     np.testing.assert_array_equal(spy.running_mean, original + batches_until_best)
-
-
-# ---- progress bar and live plot ---------------------------------------------------------------
-
-def test_progress_bar_is_shown(three_blobs, capsys):
-    X, y, _, _ = three_blobs
-    model = mlp()
-    model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), epochs=2, progress=True)
-    err = capsys.readouterr().err
-    assert "12/12" in err and "batch" in err
-    model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), epochs=2, progress=False)
-    assert capsys.readouterr().err == ""
-
-
-def test_live_plot_draws_in_one_figure_without_leaking_figures(three_blobs):
-    X, y, Xv, yv = three_blobs
-    before = plt.get_fignums()
-    model = mlp()
-    model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), epochs=3,
-              validation_data=(Xv, yv), live_plot=True, progress=False)
-    assert plt.get_fignums() == before
-    plot = LivePlot()
-    h = History()
-    for loss in (1.0, 0.5, 0.25):
-        h.append({"loss": loss, "val_loss": 2 * loss})
-        plot.update(h)
-    lines = plot.ax.get_lines()
-    assert [line.get_label() for line in lines] == ["loss", "val_loss"]      # redrawn, not stacked
-    np.testing.assert_array_equal(lines[1].get_ydata(), [2.0, 1.0, 0.5])
-
-
-def test_history_plot():
-    h = History()
-    for loss in (3.0, 2.0, 1.5):
-        h.append({"loss": loss, "val_loss": loss + 1, "accuracy": 0.5})
-    ax = h.plot()
-    assert [line.get_label() for line in ax.get_lines()] == ["loss", "val_loss"]
-    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [1, 2, 3])
-    assert ax.get_lines()[1].get_linestyle() == "--"
-    plt.close(ax.figure)
-    ax = h.plot(keys=("accuracy",))
-    assert ax.get_ylabel() == "value"
-    plt.close(ax.figure)
 
 
 # ---- save / load --------------------------------------------------------------------------------
@@ -327,7 +279,7 @@ def test_history_plot():
 def test_save_load_round_trip(tmp_path, three_blobs):
     X, y, Xv, _ = three_blobs
     model = Sequential([*mlp().layers, ModeSpy(3)])
-    model.fit(X, y, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), epochs=2, progress=False)
+    model.fit(X, y, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), epochs=2)
     model[-1].running_mean[:] = [7.0, 8.0, 9.0]
     path = tmp_path / "weights.npz"
     model.save(path)
@@ -372,7 +324,7 @@ def test_save_load_with_batchnorm_and_dropout(tmp_path, three_blobs):
 
     X, y, Xv, _ = three_blobs
     model = build(0)
-    model.fit(X, y, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), epochs=3, progress=False)
+    model.fit(X, y, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), epochs=3)
     np.testing.assert_array_equal(model.predict(Xv), model.predict(Xv))     # deterministic in eval
     model.save(tmp_path / "bn.npz")
     fresh = build(7).load_weights(tmp_path / "bn.npz")
@@ -398,24 +350,82 @@ def test_fit_skips_the_data_gradient_and_restores_the_flag():
     model.layers[0].backward = spy
     X = np.random.default_rng(0).normal(size=(20, 4)).astype(np.float32)
     y = np.arange(20) % 3
-    model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), epochs=1, batch_size=10,
-              progress=False)
+    model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), epochs=1, batch_size=10)
     assert seen == [False, False]                 # skipped during training ...
     assert model.layers[0].needs_input_grad is True  # ... and restored afterwards
 
 
-def test_progress_text_mode_prints_one_final_tqdm_line(monkeypatch, capsys):
-    # The book build sets NNLIB_PROGRESS=text: a static page gets the bar's final state as text.
-    from nnlib.layers import Dense
-    from nnlib.losses import MSELoss
-    from nnlib.model import Sequential
-    from nnlib.optimizers import SGD
+# ---- callbacks ------------------------------------------------------------------------------------
 
-    monkeypatch.setenv("NNLIB_PROGRESS", "text")
-    model = Sequential([Dense(3, 1, rng=0)])
-    X = np.ones((12, 3), dtype=np.float32)
-    y = np.zeros((12, 1), dtype=np.float32)
-    model.fit(X, y, MSELoss(), SGD(model.parameters(), lr=0.01), epochs=2, batch_size=4, progress=True)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("100%|") and "6/6" in lines[0] and "loss=" in lines[0]
+class CallRecorder(Callback):
+    """Writes down every call fit makes, in order."""
+
+    def __init__(self, stop_after=None):
+        self.calls, self.stop_after = [], stop_after
+
+    def on_fit_begin(self, model, history, epochs, steps_per_epoch):
+        self.model, self.history = model, history
+        self.calls.append(("begin", epochs, steps_per_epoch))
+
+    def on_batch_end(self, loss):
+        assert np.isfinite(loss)
+        self.calls.append("batch")
+
+    def on_epoch_end(self, epoch, logs):
+        self.calls.append(("epoch", epoch, sorted(logs)))
+        return self.stop_after is not None and epoch + 1 >= self.stop_after
+
+    def on_fit_end(self):
+        self.calls.append("end")
+
+
+def test_fit_calls_its_callbacks_in_loop_order(three_blobs):
+    X, y, Xv, yv = three_blobs
+    model, rec = mlp(), CallRecorder()
+    h = model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), epochs=2,
+                  batch_size=50, validation_data=(Xv, yv), callbacks=[rec])
+    keys = ["accuracy", "loss", "lr", "val_accuracy", "val_loss"]
+    assert rec.calls == [("begin", 2, 4), *["batch"] * 4, ("epoch", 0, keys),
+                         *["batch"] * 4, ("epoch", 1, keys), "end"]
+    assert rec.model is model and rec.history is h
+
+
+def test_a_callback_can_stop_training_and_every_callback_still_hears_each_epoch(three_blobs):
+    X, y, _, _ = three_blobs
+    model, stopper, other = mlp(), CallRecorder(stop_after=2), CallRecorder()
+    h = model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), epochs=10,
+                  callbacks=[stopper, other])
+    assert h.epochs == 2
+    assert [c for c in other.calls if c[0] == "epoch"] == [c for c in stopper.calls if c[0] == "epoch"]
+    assert other.calls[-1] == "end"
+
+
+def test_early_stopping_is_a_callback_too(three_blobs):
+    X, y, Xv, yv = three_blobs
+    runs = []
+    for how in ("argument", "callback"):
+        model = mlp()
+        stopper = EarlyStopping(patience=2)
+        kwargs = {"early_stopping": stopper} if how == "argument" else {"callbacks": [stopper]}
+        h = model.fit(X, y, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), epochs=30,
+                      validation_data=(Xv, (yv + 1) % 3), **kwargs)
+        runs.append((h["val_loss"], h.best_epoch, model[0].W.data.copy()))
+    assert runs[0][0] == runs[1][0] and runs[0][1] == runs[1][1] is not None
+    np.testing.assert_array_equal(runs[0][2], runs[1][2])
+    with pytest.raises(ValueError, match="validation_data"):
+        mlp().fit(X, y, CrossEntropyLoss(), SGD(mlp().parameters(), lr=0.1), callbacks=[EarlyStopping()])
+
+
+def test_fit_rejects_what_is_not_a_callback(three_blobs):
+    X, y, _, _ = three_blobs
+    model = mlp()
+    with pytest.raises(TypeError, match="Callback"):
+        model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), callbacks=[print])
+
+
+def test_fit_prints_nothing(three_blobs, capsys):
+    X, y, Xv, yv = three_blobs
+    model = mlp()
+    model.fit(X, y, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), epochs=2,
+              validation_data=(Xv, yv), early_stopping=3)
+    assert capsys.readouterr() == ("", "")

@@ -24,6 +24,7 @@ import numpy as np
 from matplotlib.colors import to_rgb
 
 from nnlib import data as datasets
+from nnlib.activations import softmax
 from nnlib.layers.activation import ReLU, Sigmoid, Tanh
 from nnlib.layers.dense import Dense
 from nnlib.losses import CrossEntropyLoss, cross_entropy
@@ -116,10 +117,7 @@ class Trainer:
 
     def boundary_rgb(self) -> np.ndarray:
         """(RESOLUTION, RESOLUTION, 3) colours: each class's colour, washed out where unsure."""
-        logits = self.model.forward(self.grid)
-        logits = logits - logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(axis=1, keepdims=True)
+        p = softmax(self.model.forward(self.grid))        # class probabilities, (3600, K)
         colors = np.array([to_rgb(c) for c in CLASS_COLORS[:self.n_classes]])
         pale = 0.45 * colors + 0.55                      # light tints keep the data points visible
         rgb = p @ pale

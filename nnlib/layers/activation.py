@@ -1,14 +1,14 @@
 """Activation layers: thin wrappers that put the functions of :mod:`nnlib.activations`
 behind the Layer contract.
 
-Each layer has no parameters. ``forward(z)`` remembers its input ``z`` (any shape) and
+Each layer has no parameters. ``forward(z)`` caches its input ``z`` (any shape) and
 ``backward(grad_out)`` returns ``grad_out * f'(z)`` -- the chain rule, elementwise.
-Softmax and LogSoftmax are the exception: each output depends on a whole row, so their
-backward passes use a vector–Jacobian product instead of an elementwise derivative.
+Softmax and LogSoftmax are the exception: each output depends on a whole row, so they cache
+their output and their backward passes use a vector–Jacobian product
+(:func:`~nnlib.activations.softmax_backward`, :func:`~nnlib.activations.log_softmax_backward`)
+instead of an elementwise derivative.
 """
 from __future__ import annotations
-
-import numpy as np
 
 from .. import activations as F
 from .base import Layer
@@ -17,9 +17,6 @@ from .base import Layer
 class _Elementwise(Layer):
     """Shared plumbing for y = f(z) applied elementwise; subclasses set ``f`` and ``f_prime``."""
 
-    def __init__(self):
-        self.z = None
-
     def f(self, z):
         raise NotImplementedError
 
@@ -27,17 +24,15 @@ class _Elementwise(Layer):
         raise NotImplementedError
 
     def forward(self, z):
-        """z: any shape -> same shape."""
-        self.z = F._as_float(z)
-        return self.f(self.z)
+        """z: any shape -> same shape. Caches the pre-activation z."""
+        self.cache = F._as_float(z)
+        return self.f(self.cache)
 
     def backward(self, grad_out):
         """grad_out: dL/dy, shape of z -> dL/dz = grad_out * f'(z)."""
-        if self.z is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
-        if np.shape(grad_out) != self.z.shape:
-            raise ValueError(f"{self!r}.backward: expected grad_out {self.z.shape}, got {np.shape(grad_out)}")
-        return grad_out * self.f_prime(self.z)
+        z = self._cached()
+        grad_out = self._check_grad_out(grad_out, z.shape)
+        return grad_out * self.f_prime(z)
 
 
 class Sigmoid(_Elementwise):
@@ -74,7 +69,6 @@ class LeakyReLU(_Elementwise):
     """y = z if z > 0 else alpha·z. ``alpha`` ≥ 0 is the slope for negative inputs."""
 
     def __init__(self, alpha: float = 0.01):
-        super().__init__()
         if not alpha >= 0:
             raise ValueError(f"LeakyReLU: alpha must be >= 0, got {alpha}")
         self.alpha = float(alpha)
@@ -93,7 +87,6 @@ class ELU(_Elementwise):
     """y = z if z > 0 else alpha·(e^z − 1). ``alpha`` > 0."""
 
     def __init__(self, alpha: float = 1.0):
-        super().__init__()
         if not alpha > 0:
             raise ValueError(f"ELU: alpha must be > 0, got {alpha}")
         self.alpha = float(alpha)
@@ -133,19 +126,18 @@ class Softmax(Layer):
 
     def __init__(self, axis: int = -1):
         self.axis = axis
-        self.y = None
 
     def forward(self, z):
-        z = F._as_float(z)
-        if z.ndim == 0:
-            raise ValueError(f"{self!r}: expected input with at least 1 dimension, got a scalar")
-        self.y = F.softmax(z, axis=self.axis)
-        return self.y
+        """z: (..., K) -> y = softmax(z): same shape. Caches y, which is all backward needs."""
+        z = _at_least_1d(self, z)
+        self.cache = y = F.softmax(z, axis=self.axis)
+        return y.copy()            # the caller may change what it gets; the cache stays intact
 
     def backward(self, grad_out):
-        if self.y is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
-        return F.softmax_backward(self.y, grad_out, axis=self.axis)
+        """grad_out: dL/dy -> dL/dz = y ⊙ (g − Σ_i g_i y_i), from the cached y."""
+        y = self._cached()
+        grad_out = self._check_grad_out(grad_out, y.shape)
+        return F.softmax_backward(y, grad_out, axis=self.axis)
 
     def __repr__(self):
         return f"Softmax(axis={self.axis})"
@@ -160,20 +152,26 @@ class LogSoftmax(Layer):
 
     def __init__(self, axis: int = -1):
         self.axis = axis
-        self.y = None
 
     def forward(self, z):
-        z = F._as_float(z)
-        if z.ndim == 0:
-            raise ValueError(f"{self!r}: expected input with at least 1 dimension, got a scalar")
-        self.y = F.log_softmax(z, axis=self.axis)
-        return self.y
+        """z: (..., K) -> y = log softmax(z): same shape. Caches y."""
+        z = _at_least_1d(self, z)
+        self.cache = y = F.log_softmax(z, axis=self.axis)
+        return y.copy()            # the caller may change what it gets; the cache stays intact
 
     def backward(self, grad_out):
-        if self.y is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
-        s = np.exp(self.y)          # softmax(z), recovered from the cached log-probabilities
-        return grad_out - s * grad_out.sum(axis=self.axis, keepdims=True)
+        """grad_out: dL/dy -> dL/dz = g − softmax(z) Σ_i g_i, from the cached y."""
+        y = self._cached()
+        grad_out = self._check_grad_out(grad_out, y.shape)
+        return F.log_softmax_backward(y, grad_out, axis=self.axis)
 
     def __repr__(self):
         return f"LogSoftmax(axis={self.axis})"
+
+
+def _at_least_1d(layer, z):
+    """z as a float array with an axis to normalise over; a scalar gets a ValueError."""
+    z = F._as_float(z)
+    if z.ndim == 0:
+        raise ValueError(f"{layer!r}: expected input with at least 1 dimension, got a scalar")
+    return z

@@ -13,7 +13,9 @@ A layer is a function with memory:
 The rules that make layers interchangeable:
 
 1. **State.** Everything forward saves for backward lives in ``self.cache``, nowhere else.
-   ``backward`` before any ``forward`` raises ``RuntimeError`` naming the layer.
+   ``backward`` before any ``forward`` raises ``RuntimeError`` naming the layer: backward
+   starts with ``self._cached()``, which returns the cache or raises that error. A container
+   (``Sequential``) keeps no state of its own: its layers do, and the last one raises.
 2. **Several inputs or outputs.** A layer with several inputs takes them positionally,
    ``forward(x, context)``, and ``backward`` returns one gradient per input it was given, as a
    tuple in the same order (``dx, d_context``); an optional input left out (``h0=None``) gets
@@ -25,8 +27,9 @@ The rules that make layers interchangeable:
    does not consume the cache, so calling it twice after one forward gives the same result
    (and overwrites ``.grad`` with the same values). A new forward replaces the cache.
 4. **Ownership.** ``forward`` and ``backward`` never modify their arguments, and the arrays
-   they return belong to the caller: no later call overwrites them (an internal scratch
-   buffer is fine, handing it out is not).
+   they return belong to the caller: no later call overwrites them, and the caller changing
+   them does not change what backward computes (an internal scratch buffer is fine, handing
+   it out, or handing out the cache, is not).
 5. **Randomness.** A layer that draws random numbers takes ``rng`` (``None``, a seed or a
    ``np.random.Generator``); ``None`` draws from the library's shared generator
    (:func:`nnlib.init.default_rng`), so two unseeded layers differ while a re-run of the same
@@ -68,6 +71,7 @@ class Layer:
     """Base class: subclasses implement ``forward`` and ``backward``."""
 
     training: bool = True
+    cache = None        # what forward saved for backward (rule 1); None until the first forward
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -77,6 +81,19 @@ class Layer:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)
+
+    def _cached(self):
+        """``self.cache``, or a RuntimeError naming the layer when forward has not run yet."""
+        if self.cache is None:
+            raise RuntimeError(f"{self!r}: backward() called before forward()")
+        return self.cache
+
+    def _check_grad_out(self, grad_out, shape) -> np.ndarray:
+        """``grad_out`` as an array, after checking it has the shape of the output (rule 6)."""
+        if np.shape(grad_out) != tuple(shape):
+            raise ValueError(f"{self!r}.backward: expected grad_out {tuple(shape)}, "
+                             f"got {np.shape(grad_out)}")
+        return np.asarray(grad_out)
 
     def parameters(self) -> list[Parameter]:
         """Every Parameter held by this layer (and by layers inside it), in a fixed order."""

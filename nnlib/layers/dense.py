@@ -1,6 +1,8 @@
 """The fully connected (Dense) layer, and Flatten, which feeds images into it."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import init as initializers
@@ -34,7 +36,8 @@ class Dense(Layer):
         init: "he" (He-normal, for ReLU networks), "xavier" (Glorot-uniform, for
             tanh/sigmoid), or a function ``init(shape, rng=..., dtype=...)``.
         bias: whether to add b (a following BatchNorm makes it redundant).
-        rng: int seed or ``np.random.Generator`` for the initial W; None means seed 0.
+        rng: int seed or ``np.random.Generator`` for the initial W; None draws from nnlib's
+            shared generator (:func:`nnlib.init.default_rng`), so two unseeded layers differ.
         dtype: dtype of W and b (inputs are cast to it).
 
     Shapes: x (N, D_in) -> Z (N, D_out); W (D_in, D_out); b (D_out,).
@@ -64,18 +67,17 @@ class Dense(Layer):
         self.W = Parameter(init_fn(shape, rng=rng, dtype=dtype), "W")
         self.b = Parameter(np.zeros(self.out_features, dtype=dtype), "b") if bias else None
         self.needs_input_grad = True
-        self.x = None
 
     def forward(self, x):
         """x: (N, D_in) -> Z = x W + b: (N, D_out); or (N, T, D_in) -> (N, T, D_out).
 
-        Caches x for backward.
+        Caches x for backward (``self.cache``).
         """
         x = np.asarray(x, dtype=self.W.data.dtype)    # no copy when already the right dtype
         D_in = self.in_features
         check_input(repr(self), x, f"(N, {D_in})" if x.ndim <= 2 else f"(N, ..., {D_in})",
                     x.ndim >= 2 and x.shape[-1] == D_in)
-        self.x = x
+        self.cache = x
         # one (rows, D_in) @ (D_in, D_out) product for every row of every example: for
         # (N, D_in) input both reshapes are free no-ops
         z = (x.reshape(-1, D_in) @ self.W.data).reshape(*x.shape[:-1], self.out_features)
@@ -89,19 +91,14 @@ class Dense(Layer):
         From Z = x W + b:  dL/dW = xᵀ · dZ,  dL/db = Σ_n dZ[n],  dL/dx = dZ · Wᵀ.
         (Each is the only product whose shapes line up -- a handy way to remember them.)
         """
-        if self.x is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
-        expected = self.x.shape[:-1] + (self.out_features,)
-        if np.shape(grad_out) != expected:
-            raise ValueError(f"{self!r}.backward: expected grad_out {expected}, "
-                             f"got {np.shape(grad_out)}")
+        x = self._cached()
+        grad_out = self._check_grad_out(grad_out, x.shape[:-1] + (self.out_features,))
         # fold any sequence axis into the batch axis: every row is one example of x W
-        x = self.x.reshape(-1, self.in_features)
-        dZ = grad_out.reshape(-1, self.out_features)
-        dx, self.W.grad, db = linear_backward(x, self.W.data, dZ, self.needs_input_grad)
+        rows, dZ = x.reshape(-1, self.in_features), grad_out.reshape(-1, self.out_features)
+        dx, self.W.grad, db = linear_backward(rows, self.W.data, dZ, self.needs_input_grad)
         if self.b is not None:
             self.b.grad = db
-        return None if dx is None else dx.reshape(self.x.shape)
+        return None if dx is None else dx.reshape(x.shape)
 
     def __repr__(self):
         return f"Dense({self.in_features}→{self.out_features})"
@@ -114,16 +111,14 @@ class Flatten(Layer):
     No parameters; backward just restores the original shape.
     """
 
-    def __init__(self):
-        self.input_shape = None
-
     def forward(self, x):
+        """x: (N, d1, d2, ...) -> (N, d1·d2·...); caches the input's shape."""
         x = np.asarray(x)
         check_input(repr(self), x, "(N, ...) with at least 2 dimensions", x.ndim >= 2)
-        self.input_shape = x.shape
+        self.cache = x.shape
         return x.reshape(x.shape[0], -1)
 
     def backward(self, grad_out):
-        if self.input_shape is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
-        return np.reshape(grad_out, self.input_shape)
+        """grad_out: (N, d1·d2·...) -> dL/dx (N, d1, d2, ...): the same numbers, reshaped."""
+        shape = self._cached()
+        return self._check_grad_out(grad_out, (shape[0], math.prod(shape[1:]))).reshape(shape)

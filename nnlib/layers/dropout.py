@@ -17,7 +17,8 @@ class Dropout(Layer):
     Args:
         p: probability of dropping a unit, in [0, 1). (p = 1 would drop everything and
            divide by zero.)
-        rng: int seed or ``np.random.Generator`` for the masks; None means seed 0.
+        rng: int seed or ``np.random.Generator`` for the masks; None draws them from nnlib's
+            shared generator (:func:`nnlib.init.default_rng`).
 
     Shapes: x any shape -> same shape.
     """
@@ -27,21 +28,24 @@ class Dropout(Layer):
             raise ValueError(f"Dropout: p must be a probability in [0, 1), got {p!r}")
         self.p = float(p)
         self.rng = as_rng(rng)
-        self.mask = None
 
     def forward(self, x):
+        """x: any shape -> same shape. Caches the mask (None in eval mode: the identity)."""
         x = np.asarray(x)
         if not self.training or self.p == 0:
-            self.mask = None                              # backward is then the identity
+            self.cache = (x.shape, None)
             return x
         dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
         keep = self.rng.random(x.shape) >= self.p
-        self.mask = keep.astype(dtype) / (1 - self.p)   # scaled once here, reused by backward
-        return x * self.mask
+        mask = keep.astype(dtype) / (1 - self.p)         # scaled once here, reused by backward
+        self.cache = (x.shape, mask)
+        return x * mask
 
     def backward(self, grad_out):
         """dL/dx = grad_out * mask: dropped units pass no gradient, kept ones are scaled too."""
-        return grad_out if self.mask is None else grad_out * self.mask
+        shape, mask = self._cached()
+        grad_out = self._check_grad_out(grad_out, shape)
+        return grad_out if mask is None else grad_out * mask
 
     def __repr__(self):
         return f"Dropout(p={self.p})"

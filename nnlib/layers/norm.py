@@ -1,8 +1,8 @@
 """Normalization layers: BatchNorm (statistics over the batch) and LayerNorm (over features).
 
 Both compute x̂ = (x − μ) / √(σ² + eps) and output y = γ x̂ + β with learned γ, β; they
-differ only in *which* axis μ and σ² are taken over. So they share one backward pass,
-:func:`_normalize_backward`.
+differ only in *which* axes μ and σ² are taken over. So they share their backward passes:
+:func:`_scale_shift_backward` for y = γ x̂ + β and :func:`_normalize_backward` for x̂.
 """
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ import math
 import numpy as np
 
 from .base import Layer, Parameter, check_input
+
+
+def _scale_shift_backward(layer, grad_out, x_hat, axes, shape):
+    """The backward pass of y = γ x̂ + β: sets dL/dγ = Σ grad_out·x̂ and dL/dβ = Σ grad_out (sums
+    over ``axes``, every axis but the feature one) and returns dL/dx̂ = grad_out·γ.
+    ``shape`` broadcasts γ, shape (C,), against x̂."""
+    layer.gamma.grad = (grad_out * x_hat).sum(axis=axes)
+    layer.beta.grad = grad_out.sum(axis=axes)
+    return grad_out * layer.gamma.data.reshape(shape)
 
 
 def _normalize_backward(dx_hat, x_hat, inv_std, axes):
@@ -65,10 +74,9 @@ class BatchNorm(Layer):
         self.beta = Parameter(np.zeros(self.num_features, dtype=dtype), "beta")
         self.running_mean = np.zeros(self.num_features, dtype=dtype)
         self.running_var = np.ones(self.num_features, dtype=dtype)
-        self.cache = None
 
     def forward(self, x):
-        """x: (N, C) or (N, C, H, W) -> same shape."""
+        """x: (N, C) or (N, C, H, W) -> same shape. Caches x̂, 1/σ and how they broadcast."""
         x = np.asarray(x, dtype=self.gamma.data.dtype)
         C = self.num_features
         check_input(repr(self), x, f"(N, {C}) or (N, {C}, H, W)",
@@ -94,12 +102,9 @@ class BatchNorm(Layer):
 
     def backward(self, grad_out):
         """grad_out: dL/dy, shape of x -> dL/dx; sets dL/dγ = Σ grad_out·x̂, dL/dβ = Σ grad_out."""
-        if self.cache is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
-        x_hat, inv_std, axes, shape, training = self.cache
-        self.gamma.grad = (grad_out * x_hat).sum(axis=axes)
-        self.beta.grad = grad_out.sum(axis=axes)
-        dx_hat = grad_out * self.gamma.data.reshape(shape)
+        x_hat, inv_std, axes, shape, training = self._cached()
+        grad_out = self._check_grad_out(grad_out, x_hat.shape)
+        dx_hat = _scale_shift_backward(self, grad_out, x_hat, axes, shape)
         if not training:
             # eval: mean and variance are constants, so x̂ is just an affine function of x
             return dx_hat * inv_std
@@ -136,10 +141,9 @@ class LayerNorm(Layer):
         self.normalized_dim, self.eps = int(normalized_dim), float(eps)
         self.gamma = Parameter(np.ones(self.normalized_dim, dtype=dtype), "gamma")
         self.beta = Parameter(np.zeros(self.normalized_dim, dtype=dtype), "beta")
-        self.cache = None
 
     def forward(self, x):
-        """x: (..., D) -> same shape."""
+        """x: (..., D) -> same shape. Caches x̂ and 1/σ."""
         x = np.asarray(x, dtype=self.gamma.data.dtype)
         D = self.normalized_dim
         check_input(repr(self), x, f"(..., {D})", x.ndim >= 1 and x.shape[-1] == D)
@@ -151,13 +155,11 @@ class LayerNorm(Layer):
 
     def backward(self, grad_out):
         """grad_out: dL/dy, shape of x -> dL/dx; γ, β gradients summed over all leading axes."""
-        if self.cache is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
-        x_hat, inv_std = self.cache
+        x_hat, inv_std = self._cached()
+        grad_out = self._check_grad_out(grad_out, x_hat.shape)
         leading = tuple(range(x_hat.ndim - 1))
-        self.gamma.grad = (grad_out * x_hat).sum(axis=leading)
-        self.beta.grad = grad_out.sum(axis=leading)
-        return _normalize_backward(grad_out * self.gamma.data, x_hat, inv_std, axes=(-1,))
+        dx_hat = _scale_shift_backward(self, grad_out, x_hat, leading, (self.normalized_dim,))
+        return _normalize_backward(dx_hat, x_hat, inv_std, axes=(-1,))
 
     def __repr__(self):
         return f"LayerNorm({self.normalized_dim})"

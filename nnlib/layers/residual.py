@@ -24,14 +24,17 @@ class Residual(Layer):
         self.block = block
 
     def forward(self, x):
+        """x -> x + block(x), same shape. Caches the shape (the block caches what it needs)."""
         fx = self.block(x)
         if np.shape(fx) != np.shape(x):
             raise ValueError(f"{self!r}: the block must keep the input's shape to add it back, "
                              f"but it maps {np.shape(x)} to {np.shape(fx)}")
+        self.cache = np.shape(x)
         return x + fx
 
     def backward(self, grad_out):
         """dL/dx = grad_out (identity path) + block.backward(grad_out)."""
+        grad_out = self._check_grad_out(grad_out, self._cached())
         return grad_out + self.block.backward(grad_out)
 
     def __repr__(self):
