@@ -23,6 +23,7 @@ are shut down afterwards, whatever happens.
 Slow (~30–60 s): marked ``slow``. Skips when Playwright or chromium is missing, except under
 ``CI=true`` where that fails.
 """
+import contextlib
 import json
 import os
 import re
@@ -97,10 +98,22 @@ def _children(pid: int) -> list[int]:
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory):
     """(base URL, notebook name) of a JupyterLab server that lives for this module only."""
+    with _lab_server(tmp_path_factory.mktemp("lab")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def jupyterlab_without_myst(tmp_path_factory):
+    """The same server with jupyterlab-myst disabled (a reader's JupyterLab without it)."""
+    with _lab_server(tmp_path_factory.mktemp("plainlab"), disable_myst=True) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _lab_server(root: Path, disable_myst: bool = False):
     if shutil.which("jupyter") is None and subprocess.run([sys.executable, "-m", "jupyterlab", "--version"],
                                                           capture_output=True).returncode != 0:
         _need("JupyterLab is not installed: pip install jupyterlab")
-    root = tmp_path_factory.mktemp("lab")
     notebooks, state = root / "notebooks", root / "state"
     notebooks.mkdir()
     state.mkdir()
@@ -113,6 +126,10 @@ def jupyterlab(tmp_path_factory):
         path = state / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
+    if disable_myst:
+        (state / "config" / "labconfig").mkdir(parents=True)
+        (state / "config" / "labconfig" / "page_config.json").write_text(
+            json.dumps({"disabledExtensions": {"jupyterlab-myst": True}}))
     port = _free_port()
     env = dict(os.environ,
                PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
@@ -387,3 +404,35 @@ def _changes(image, before: str, timeout_ms: int = 20_000) -> bool:
                           " const t = setInterval(() => { if (img.src !== before) { clearInterval(t); ok(true); }"
                           " else if (Date.now() - t0 > ms) { clearInterval(t); ok(false); } }, 50); })",
                           [before, timeout_ms])
+
+
+def test_solutions_stay_hidden_in_a_jupyterlab_without_the_extension(jupyterlab_without_myst, browser):
+    """Without jupyterlab-myst the directives show as text, but no solution may be in sight."""
+    base, _ = jupyterlab_without_myst
+    for chapter in CHAPTERS:
+        nb = nbformat.read(chapter, as_version=4)
+        hidden = [i for i, c in enumerate(nb.cells) if c.metadata.get("jupyter", {}).get("source_hidden")]
+        solutions = [i for i, c in enumerate(nb.cells) if "solution" in c.metadata.get("tags", [])]
+        page, external, errors = _open(browser, base, chapter.name)
+        try:
+            page.wait_for_function(f"() => document.querySelectorAll('.jp-Notebook .jp-Cell').length === {len(nb.cells)}",
+                                   timeout=30_000)
+            time.sleep(1.0)
+            assert page.locator(".jp-Notebook .myst").count() == 0, "jupyterlab-myst is still active"
+            cells = page.evaluate(_CELLS)
+            assert solutions and set(solutions) <= set(hidden)
+            for i in hidden:
+                assert cells[i]["placeholder"] is not None and not cells[i]["shown"].strip(), \
+                    f"{chapter.name} cell {i}: shown openly without the extension"
+            for i in solutions:
+                assert cells[i]["placeholder"].startswith(("% Solution to Exercise", "# Solution to Exercise")), \
+                    cells[i]["placeholder"]
+            code = page.locator(".jp-Notebook").inner_text()
+            assert "strict=True" not in code, f"{chapter.name}: a solution's code is visible"
+            node = page.locator(".jp-Notebook .jp-Cell").nth(solutions[0])
+            page.evaluate("el => el.scrollIntoView({block: 'center'})", node.element_handle())
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"{chapter.stem}_0_without_jupyterlab_myst.png"))
+            assert external == [] and errors == []
+        finally:
+            page.close()
