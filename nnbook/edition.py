@@ -1,13 +1,16 @@
 """Instructor and student editions from one source, plus a helper that writes the exercise cells.
 
-The chapters ARE the instructor edition: every exercise has a ``{solution}`` dropdown and a
+The chapters ARE the instructor edition: every exercise has a ``{solution}`` block and a
 hidden solution cell. The student edition is derived from them:
 
-* every code cell tagged ``solution`` is removed;
+* every cell tagged ``solution`` is removed (written solutions and strict solution cells);
 * every ``{solution}`` directive block (and ``{solution-start}`` … ``{solution-end}``) is cut out
   of markdown cells and ``.md`` pages; a markdown cell left empty is removed;
 * outputs are cleared; exercises, starters and check cells stay (the checks then print
-  "not attempted yet", so the notebooks still run end to end).
+  "not attempted yet", so the notebooks still run end to end);
+* with the whole book, the folder also gets ``nnlib/``, ``nnbook/``, ``pyproject.toml``, a
+  ``requirements.txt`` and a ``README.md`` saying what the edition hides and what it does not:
+  it installs and builds on its own.
 
 Commands (run from the repository root)::
 
@@ -43,8 +46,8 @@ _OPEN = re.compile(r"^\s*(?P<fence>`{3,}|:{3,})\s*\{(?P<name>solution(?:-start|-
 
 # --------------------------------------------------------------------------- writing exercises
 def exercise_cells(label: str, title: str, statement: str, starter: str, check: str,
-                   solution: str, explanation: str = "") -> list:
-    """The five cells of one coded exercise, following the book's pattern.
+                   solution: str, explanation: str = "", number: str | None = None) -> list:
+    """The five cells of one coded exercise, following the book's pattern (``book/WRITING.md``).
 
     Args:
         label: ``"ex-ch02-softmax"`` (``ex-<chapter>-<name>``), used to pair the solution.
@@ -52,30 +55,38 @@ def exercise_cells(label: str, title: str, statement: str, starter: str, check: 
         starter: the stub the reader completes (it must ``raise NotImplementedError``).
         check: the check call, e.g. ``"check.softmax(softmax)"``.
         solution: the solution code (without the check; the strict check is appended).
-        explanation: markdown shown above the solution code in the dropdown.
+        explanation: markdown shown above the solution code.
+        number: the exercise's number in its chapter, e.g. ``"2.4"`` (it labels the collapsed
+            solution's one-line preview in JupyterLab; the renderers number the boxes themselves).
 
-    Returns a list of nbformat cells: statement, starter, check, solution dropdown, hidden
-    solution cell (tags ``hide-cell`` + ``solution``, source collapsed in JupyterLab).
+    Returns a list of nbformat cells: the statement (a ``:::{exercise}`` colon fence), starter,
+    check, the written solution (its own cell, tagged ``solution``, collapsed in JupyterLab by
+    ``source_hidden``, its first line a MyST comment naming it), and the strict solution cell
+    (tags ``remove-cell`` + ``solution``: run by the build and nbval, not shown in the HTML book,
+    collapsed in JupyterLab).
     """
     if "NotImplementedError" not in starter:
         raise ValueError(f"{label}: the starter must `raise NotImplementedError` so the check "
                          "cell reports 'not attempted yet'")
     if "strict=True" in check:
         raise ValueError(f"{label}: the reader's check cell must not use strict=True")
-    statement_md = f"```{{exercise}} {title}\n:label: {label}\n\n{statement.strip()}\n```"
+    name = f"Exercise {number}" if number else "the exercise above"
+    statement_md = f":::{{exercise}} {title}\n:label: {label}\n\n{statement.strip()}\n:::"
     body = (explanation.strip() + "\n\n" if explanation.strip() else "")
-    solution_md = (f"````{{solution}} {label}\n:class: dropdown\n\n{body}"
-                   f"```python\n{solution.strip()}\n```\n````")
+    solution_md = (f"% Solution to {name}: hidden until you click\n"
+                   f":::{{solution}} {label}\n\n{body}```python\n{solution.strip()}\n```\n:::")
     # every check call of the cell, made strict (an exercise may check two functions)
     strict_check = "\n".join(line.rstrip()[:-1] + ", strict=True)" if line.rstrip().endswith(")")
                               else line for line in check.strip().splitlines())
-    hidden = nbformat.v4.new_code_cell(f"{solution.strip()}\n\n{strict_check}")
-    hidden.metadata.update({"tags": ["hide-cell", SOLUTION_TAG],
-                            "jupyter": {"source_hidden": True}})
+    hidden = nbformat.v4.new_code_cell(f"# Solution to {name}, run through the strict checker\n"
+                                       f"{solution.strip()}\n\n{strict_check}")
+    hidden.metadata.update({"tags": ["remove-cell", SOLUTION_TAG], "jupyter": {"source_hidden": True}})
+    written = nbformat.v4.new_markdown_cell(solution_md)
+    written.metadata.update({"tags": [SOLUTION_TAG], "jupyter": {"source_hidden": True}})
     return [nbformat.v4.new_markdown_cell(statement_md),
             nbformat.v4.new_code_cell(starter.strip()),
             nbformat.v4.new_code_cell(check.strip()),
-            nbformat.v4.new_markdown_cell(solution_md),
+            written,
             hidden]
 
 
@@ -189,9 +200,60 @@ def _hide_solutions_config(src: Path, dst: Path) -> None:
     config = yaml.safe_load(src.read_text(encoding="utf-8")) if src.exists() else {}
     config = config or {}
     config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+    # the edition's own README and the copied packages (which hold .md files) are not pages
+    excluded = config.setdefault("exclude_patterns", [])
+    excluded += [p for p in ("README.md", "nnlib", "nnbook", "_build", ".venv") if p not in excluded]
     config["title"] = f"{config.get('title', 'Book')} (student edition)"
     dst.write_text("# Generated by nnbook.edition: do not edit.\n"
                    + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+STUDENT_README = """\
+# {title} — student edition
+
+The chapters of the book as notebooks, **without the written solutions**: every exercise keeps its
+statement, its starter cell and its check cell, which tells you at once whether your code is right
+(and, if not, the likely mistake). Generated by `scripts/student_edition.py`; do not edit here.
+
+## Install and open
+
+```bash
+python3 -m venv .venv && . .venv/bin/activate
+python -m pip install -r requirements.txt
+jupyter lab book/          # as root (e.g. in a container): jupyter lab --allow-root book/
+```
+
+Open `book/ch01_neural_networks.ipynb` first. To read the chapters as a website instead, run
+`jupyter-book build .` and open `_build/html/index.html` (solutions hidden there too).
+
+## What this edition hides, and what it does not
+
+- Hidden: the written solution of every exercise and the cells that run the reference solution
+  through the strict checker.
+- **Not hidden:** `nnlib/` is the library the chapters teach — it contains working versions of
+  most functions the exercises ask for (that is its job: the chapters use it). The checkers in
+  `nnbook/exercises/` compare your answer with reference implementations that you can read.
+- So this edition is for **practice**, not for secure grading: a student who wants to can read
+  the answers in the library. For graded work, use exercises whose answers are not in the
+  library, or a grader that runs outside the student's environment.
+"""
+
+
+def _installable(root: Path, out: Path) -> None:
+    """Make ``out`` installable on its own: the packages, pyproject.toml, requirements, a README."""
+    for package in ("nnlib", "nnbook"):
+        if (root / package).is_dir():
+            shutil.copytree(root / package, out / package, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if (root / "pyproject.toml").exists():
+        shutil.copy2(root / "pyproject.toml", out / "pyproject.toml")
+    if (root / "requirements.txt").exists():
+        shutil.copy2(root / "requirements.txt", out / "requirements.txt")
+    import yaml
+
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")) if (root / "_config.yml").exists() else {}
+    title = (config or {}).get("title", "The book")
+    (out / "README.md").write_text(STUDENT_README.format(title=title), encoding="utf-8")
 
 
 def write_student_edition(out: Path, root: Path = Path("."), files: list[Path] | None = None,
@@ -231,6 +293,7 @@ def write_student_edition(out: Path, root: Path = Path("."), files: list[Path] |
         if (root / extra).exists():
             shutil.copy2(root / extra, out / extra)
     _hide_solutions_config(root / "_config.yml", out / "_config.yml")
+    _installable(root, out)
     for src in sources:
         dst = out / src.resolve().relative_to(root.resolve())
         _student_copy(src, dst)

@@ -10,9 +10,18 @@ Each page must then show:
 * no JavaScript error (``console.error`` or an uncaught exception);
 * every math element typeset by MathJax (an ``mjx-container`` inside each ``.math``, no TeX error);
 * every embedded ipywidget rendered (a widget view in front of each widget-view script);
-* every interactive figure (``nnbook.interactive``) alive: moving each control with the keyboard
-  changes the displayed frame and the shown value;
-* every exercise solution and every hidden cell collapsed;
+* every interactive figure (``nnbook.interactive``) alive: from the page's initial state, moving
+  each control with the keyboard changes the displayed frame and the shown value, unless the control
+  is disabled there and says why; each figure has its own name and a live text summary;
+* every exercise solution and every hidden cell collapsed, and ONE reveal per exercise (no second
+  "Show code cell content" button holding the solution's code);
+* no markup shown as text: the visible text (solutions opened) holds no code fence, no
+  ``{directive}`` name, no ``:option:`` line, no TeX outside typeset math, no untypeset ``$…$`` and
+  no NumPy scalar repr such as ``np.float64(2.0)`` (cell outputs included);
+* every image with real alt text (not empty, not a file path or hash);
+* exercises numbered per chapter: "Exercise 2.1", "Exercise 2.2" … on Chapter 2's page;
+* formulas out of the Tab order; and axe-core (vendored in ``tests/vendor/axe-core``) finds no
+  critical or serious WCAG 2.1 A/AA or best-practice violation, in the light and the dark theme;
 * at most 5 MB downloaded in total (the budget of issue 4), counted as a static host serves
   the files: HTML, JavaScript, CSS and SVG gzip-compressed, fonts and images as they are.
 
@@ -100,6 +109,13 @@ class PageReport:
     figure_controls: list[dict] = field(default_factory=list)
     open_solutions: list[str] = field(default_factory=list)
     open_hidden_cells: list[str] = field(default_factory=list)
+    second_reveals: list[str] = field(default_factory=list)   # solution code behind a 2nd button
+    markup_leaks: list[str] = field(default_factory=list)
+    bad_alts: list[str] = field(default_factory=list)
+    exercise_numbers: list[str] = field(default_factory=list)
+    figure_names: list[str] = field(default_factory=list)
+    figure_summaries: list[str] = field(default_factory=list)
+    math_in_tab_order: int = 0
     loaded_bytes: dict[str, int] = field(default_factory=dict)  # local file -> size on disk
 
 
@@ -187,19 +203,24 @@ def _sweep(root, control, value_el) -> tuple[bool, bool, int]:
 
 
 def _exercise_figure_controls(page, report: PageReport) -> None:
-    """For each control of each interactive figure: does moving it change the frame?
+    """For each control of each interactive figure, FROM THE PAGE'S INITIAL STATE: does moving it
+    change the frame and the shown value?
 
-    A control may matter only for some values of another (an ELU's alpha does nothing while the
-    dropdown shows the sigmoid), so when a full sweep of it changes nothing, put each other
-    control in turn at each of its values and sweep again.
+    A control that does not act in the initial state must be visibly disabled, with the reason
+    next to it (``aria-describedby``); it is then checked in a state where it acts (another
+    control moved until it is enabled) and must change the frame there.
     """
     figures = page.query_selector_all(".nnlib-interactive")
     for f, root in enumerate(figures):
         root.evaluate(_REVEAL)
+        report.figure_names.append(root.get_attribute("aria-label") or "")
+        summary = root.query_selector("[role=status][aria-live=polite]")
+        report.figure_summaries.append(summary.text_content().strip() if summary else "")
         controls = root.query_selector_all("input[type=range], select")
         if not controls:
             report.figure_controls.append({"figure": f, "control": None, "changed": False,
                                            "value_changed": False, "why": "no controls"})
+        initial = [_position(c)[0] for c in controls]
         for control in controls:
             cid = control.get_attribute("id") or "?"
             value_el = root.query_selector(f"output[for='{cid}']") if cid != "?" else None
@@ -207,25 +228,94 @@ def _exercise_figure_controls(page, report: PageReport) -> None:
                 report.figure_controls.append({"figure": f, "control": cid, "changed": False,
                                                "value_changed": False, "why": "it has a single value"})
                 continue
-            changed, value_changed, presses = _sweep(root, control, value_el)
-            why = f"{presses} key presses"
-            for other in controls:
-                if changed or other == control:
-                    continue
-                position, last = _position(other)
-                other.focus()
-                for _ in range(position):  # to its first value
-                    _step(other, forward=False)
-                for k in range(1, last + 1):
+            _restore(controls, initial)
+            if control.is_disabled():
+                reason = control.get_attribute("aria-describedby")
+                why_el = root.query_selector(f"#{reason}") if reason else None
+                why = why_el.text_content().strip() if why_el and why_el.is_visible() else ""
+                changed = value_changed = False
+                for other in controls:   # find a state where it acts, then it must act
+                    if other == control or other.is_disabled():
+                        continue
+                    position, last = _position(other)
                     other.focus()
-                    _step(other, forward=True)
-                    changed, more_value_changed, presses = _sweep(root, control, value_el)
-                    value_changed = value_changed or more_value_changed
-                    why = f"{presses} key presses with {other.get_attribute('id')} at its value #{k}"
+                    for _ in range(position):
+                        _step(other, forward=False)
+                    for _ in range(last + 1):
+                        if not control.is_disabled():
+                            changed, value_changed, _ = _sweep(root, control, value_el)
+                            break
+                        other.focus()
+                        _step(other, forward=True)
                     if changed:
                         break
+                ok = bool(why) and changed and value_changed
+                report.figure_controls.append({
+                    "figure": f, "control": cid, "changed": ok, "value_changed": ok,
+                    "why": f"disabled at first, reason shown: {why!r}; acts once enabled: {changed}"})
+                continue
+            changed, value_changed, presses = _sweep(root, control, value_el)
             report.figure_controls.append({"figure": f, "control": cid, "changed": changed,
-                                           "value_changed": value_changed, "why": why})
+                                           "value_changed": value_changed,
+                                           "why": f"{presses} key presses from the initial state"})
+        _restore(controls, initial)
+
+
+def _restore(controls, positions) -> None:
+    """Put every control back where the page started (as the figure's own script sees it)."""
+    for control, position in zip(controls, positions):
+        control.evaluate("(el, k) => { if (el.tagName === 'SELECT') { el.selectedIndex = k; } else { el.value = String(k); }"
+                         " el.dispatchEvent(new Event('input')); el.dispatchEvent(new Event('change')); }", position)
+
+
+# Runs in the page (every solution and hidden cell opened): the text a reader sees, outside typeset
+# math and outside code cells' sources, with whether it sits in a cell's output.
+_VISIBLE_TEXT = """() => {
+  const root = document.querySelector('main') || document.body;
+  const out = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let n;
+  while ((n = walker.nextNode())) {
+    const el = n.parentElement;
+    if (!el || el.closest('script, style, noscript, mjx-container, mjx-assistive-mml, .MathJax')) continue;
+    if (!n.textContent.trim()) continue;
+    const output = !!el.closest('.cell_output, .output');
+    const code = !output && !!el.closest('pre, code, .highlight, .cell_input');
+    const hidden = el.closest('[hidden]') || getComputedStyle(el).display === 'none';
+    if (hidden) continue;
+    out.push({text: n.textContent, code: code, output: output});
+  }
+  return out;
+}"""
+
+# Markup that must never reach a reader as text.
+MARKUP_IN_PROSE = [
+    ("a code fence", re.compile(r"```|^\s*:::", re.M)),
+    ("a {directive} or {role} name", re.compile(r"\{[a-z][a-z0-9-]{2,}\}")),
+    ("a :option: line", re.compile(r"^\s*:[a-z][a-z-]*:(\s|$)", re.M)),
+    ("TeX outside typeset math", re.compile(r"\\[a-zA-Z]{2,}")),
+    # a $ touching a formula ("$(X W", "}_{b}$."): math MathJax did not typeset (money is "$5")
+    ("untypeset $…$ math", re.compile(r"\$(?=[^\s\d$])|(?<=[^\s\d$])\$|\$\$")),
+]
+NUMPY_REPR = ("a NumPy scalar repr", re.compile(r"\bnp\.(?:float|int|uint|complex|bool|str)_?\d*\(|\bnp\.(?:True|False)_"))
+
+
+def markup_leaks(nodes: list[dict]) -> list[str]:
+    """What in the page's visible text nodes is markup shown as text (see MARKUP_IN_PROSE)."""
+    found = []
+    for node in nodes:
+        text = node["text"]
+        checks = [NUMPY_REPR] if node["code"] or node["output"] else [*MARKUP_IN_PROSE, NUMPY_REPR]
+        for what, pattern in checks:
+            m = pattern.search(text)
+            if m:
+                start = max(0, m.start() - 40)
+                found.append(f"{what}: …{text[start:m.end() + 40]!r}…")
+    return found
+
+
+# An alt text that is a file path, a hash or a bare file name says nothing to a screen reader.
+BAD_ALT = re.compile(r"^$|[/\\]|\.(png|jpe?g|svg|gif)$|^[0-9a-f]{16,}", re.I)
 
 
 def _screenshot_slices(page, path: str) -> None:
@@ -282,6 +372,8 @@ def visit(browser, base_url: str, path: str) -> PageReport:
         if not page.evaluate("() => !!document.querySelector('link[rel~=icon]')"):
             report.failed.append("no <link rel=icon>: browsers will request /favicon.ico (404)")
         math = page.evaluate(_MATH)
+        report.math_in_tab_order = page.evaluate(
+            "() => document.querySelectorAll('mjx-container[tabindex]:not([tabindex=\"-1\"])').length")
         report.math_total = math["total"]
         report.math_untypeset = math["untypeset"]
         report.math_tex_errors = math["tex_errors"]
@@ -296,10 +388,26 @@ def visit(browser, base_url: str, path: str) -> PageReport:
                 report.open_solutions.append(sol.get_attribute("id") or sol.text_content()[:60])
         report.open_hidden_cells = page.eval_on_selector_all(
             "details.hide", "els => els.filter(d => d.open).map(d => d.textContent.trim().slice(0, 60))")
+        # A solution's code must sit in its one "Solution to Exercise N.k" fold, not also behind
+        # a second, unlabelled "Show code cell content" button (the strict solution cell).
+        report.second_reveals = page.eval_on_selector_all(
+            "details.hide", "els => els.filter(d => /strict=True/.test(d.textContent))"
+                            ".map(d => d.textContent.trim().slice(0, 80))")
+        report.exercise_numbers = page.eval_on_selector_all(
+            "div.exercise > .admonition-title, div.exercise p.admonition-title",
+            "els => els.map(e => (e.textContent.match(/Exercise\\s+(\\S+)/) || [])[1] || e.textContent)")
+        report.bad_alts = page.eval_on_selector_all(
+            "main img", "els => els.map(i => i.getAttribute('alt') === null ? '(no alt) ' + i.src.slice(-60)"
+                        " : i.getAttribute('alt'))")
+        report.bad_alts = [a for a in report.bad_alts if BAD_ALT.search(a.strip()) or a.startswith("(no alt)")]
 
         _screenshot_slices(page, path)
         _exercise_figure_controls(page, report)
         page.wait_for_timeout(200)
+        # Open every solution and hidden cell: what they show must read right too.
+        page.evaluate("() => { document.querySelectorAll('details').forEach(d => d.open = true);"
+                      " document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden')); }")
+        report.markup_leaks = markup_leaks(page.evaluate(_VISIBLE_TEXT))
     finally:
         context.close()
     return report
@@ -365,6 +473,130 @@ def test_solutions_and_hidden_cells_start_collapsed(reports, page):
     r = reports(page)
     assert not r.open_solutions, f"{page}: solutions visible before the reader asks: {r.open_solutions}"
     assert not r.open_hidden_cells, f"{page}: hidden cells shown expanded: {r.open_hidden_cells}"
+
+
+@pytest.mark.parametrize("page", TOC_PAGES)
+def test_one_reveal_per_exercise(reports, page):
+    r = reports(page)
+    assert not r.second_reveals, (f"{page}: solution code also behind a 'Show code cell content' button "
+                                  f"(tag the strict solution cell remove-cell): {r.second_reveals[:3]}")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_markup_shown_as_text(reports, page):
+    r = reports(page)
+    assert not r.markup_leaks, f"{page}: markup shown to the reader as text:\n" + "\n".join(r.markup_leaks[:10])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_image_has_real_alt_text(reports, page):
+    r = reports(page)
+    assert not r.bad_alts, (f"{page}: images whose alt text is empty or a path/hash (set "
+                            f"mystnb.image.alt in the cell metadata): {r.bad_alts[:5]}")
+
+
+CHAPTER = re.compile(r"book/ch(\d+)_")
+
+
+@pytest.mark.parametrize("page", [p for p in TOC_PAGES if CHAPTER.search(p)])
+def test_exercises_are_numbered_per_chapter(reports, page):
+    r = reports(page)
+    chapter = int(CHAPTER.search(page).group(1))
+    expected = [f"{chapter}.{k}" for k in range(1, len(r.exercise_numbers) + 1)]
+    assert r.exercise_numbers, f"{page}: no exercise titles found"
+    assert r.exercise_numbers == expected, f"{page}: exercises numbered {r.exercise_numbers}, expected {expected}"
+
+
+@pytest.mark.parametrize("page", TOC_PAGES)
+def test_interactive_figures_have_a_name_and_a_live_summary(reports, page):
+    r = reports(page)
+    assert all(n and n != "Interactive figure" for n in r.figure_names), f"{page}: figure names {r.figure_names}"
+    assert len(set(r.figure_names)) == len(r.figure_names), f"{page}: two figures share a name: {r.figure_names}"
+    assert all(r.figure_summaries), f"{page}: a figure without a text summary: {r.figure_summaries}"
+
+
+def test_the_markup_check_catches_the_leaks_readers_found(browser):
+    """The leaks of issue 9, as the pages showed them before the fix, must be caught."""
+    page = browser.new_page()
+    page.set_content(LEAKY_PAGE)
+    found = markup_leaks(page.evaluate(_VISIBLE_TEXT))
+    page.close()
+    for what in ["a code fence", "a {directive} or {role} name", "a :option: line", "TeX outside typeset math",
+                 "untypeset $…$ math", "a NumPy scalar repr"]:
+        assert any(f.startswith(what) for f in found), (what, found)
+    assert not any("fine" in f for f in found), found
+
+
+# Fragments of the built ch02 and ch03 pages before the fix (markup leaked), plus a NumPy 2 repr
+# in printed output, and typeset math and code that must NOT be reported ("fine").
+LEAKY_PAGE = """<main>
+<p>```{admonition} Common mistake: <code class="docutils literal notranslate"><span class="pre">softmax_derivative</span></code>
+:class: warning
+That is the diagonal of the softmax Jacobian, not the derivative.</p>
+<p>activations and a network of any depth collapses into one layer:
+$(X W^{[1]} + \\mathbf{b}^{[1]}) W^{[2]} + \\mathbf{b}^{[2]} = X \\underbrace{W^{[1]} W^{[2]}}_{W}</p>
+<ul><li><p>\\underbrace{\\mathbf{b}^{[1]} W^{[2]} + \\mathbf{b}^{[2]}}_{\\mathbf{b}}$. Ten linear layers</p></li></ul>
+<div class="cell_output"><pre>w = (np.float64(2.0), np.float64(1.0))</pre></div>
+<div class="cell_input"><pre>fine = r"\\frac{a}{b} ```{note}```"</pre></div>
+<p>fine: <span class="math"><mjx-container>\\frac{fine}{x}</mjx-container></span></p>
+</main>"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_formulas_are_out_of_the_tab_order(reports, page):
+    r = reports(page)
+    assert r.math_in_tab_order == 0, (f"{page}: {r.math_in_tab_order} formulas take keyboard focus "
+                                      "(MathJax menuOptions.settings.inTabOrder must be false)")
+
+
+# --------------------------------------------------------------------------- axe-core, light and dark
+AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+_AXE_RUN = """async tags => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.filter(v => v.impact === 'critical' || v.impact === 'serious')
+    .map(v => ({id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+                where: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + (n.failureSummary || '').split('\\n')[1])}));
+}"""
+
+
+@pytest.fixture(scope="module")
+def axe_report(browser, server):
+    """(page, mode) -> critical/serious axe violations on the page as first shown in that theme."""
+    cache: dict = {}
+    source = AXE.read_text(encoding="utf-8")
+
+    def get(path: str, mode: str):
+        if (path, mode) not in cache:
+            context = browser.new_context(viewport=VIEWPORT)
+            # the theme switch stores the reader's choice here; the page applies it before painting
+            context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+            page = context.new_page()
+            page.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in LOCAL_HOSTS
+                       or r.request.url.startswith("data:") else r.abort())
+            try:
+                page.goto(server + path, wait_until="load")
+                if page.evaluate("() => !!document.querySelector('.math')"):
+                    _wait_quietly(page, "() => window.MathJax && MathJax.startup && MathJax.startup.promise", 20_000)
+                    page.evaluate("() => MathJax.startup.promise.then(() => 1)")
+                page.wait_for_timeout(300)
+                shown = page.evaluate("() => document.documentElement.dataset.theme")
+                page.add_script_tag(content=source)
+                cache[path, mode] = (shown, page.evaluate(_AXE_RUN, AXE_TAGS))
+            finally:
+                context.close()
+        return cache[path, mode]
+    return get
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("page", PAGES)
+def test_axe_finds_no_serious_violation(axe_report, page, mode):
+    shown, violations = axe_report(page, mode)
+    assert shown == mode, f"{page}: asked for the {mode} theme, the page shows {shown!r}"
+    assert not violations, (f"{page} ({mode}): axe-core found critical/serious violations:\n"
+                            + "\n".join(f"  {v['id']} ({v['impact']}, {v['count']}×): {v['help']}; "
+                                         f"e.g. {v['where']}" for v in violations))
 
 
 @functools.lru_cache(maxsize=None)

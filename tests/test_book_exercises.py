@@ -115,3 +115,152 @@ def test_page_loads_nothing_from_the_internet(path):
         assert not re.search(r"!\[[^\]]*\]\(https?://", cell.source), f"{path.name}: web image in a cell"
         assert not re.search(r"<(?:img|script|iframe)[^>]+src=[\"']https?://", cell.source), \
             f"{path.name}: a web resource in a cell"
+
+
+# --------------------------------------------------------------------------- the reading surface
+# (issue 9; the conventions are written up in book/WRITING.md)
+IPYKERNEL_SPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+DIRECTIVE = re.compile(r"^(`{3,}|:{3,})\{(exercise|solution|admonition)\}\s*(\S*)", re.M)
+FIGURE_CELL = re.compile(r"plt\.show\(\)|^interactive_figure\(", re.M)
+HIDING_TAGS = {"hide-input", "hide-cell", "remove-input", "remove-cell", "hide-output"}
+
+
+def chapter_number(path: Path) -> int:
+    return int(path.name[2:4])
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_front_matter_numbers_the_chapter(path):
+    first = next(c for c in cells(path) if c.cell_type == "markdown")
+    m = FRONT_MATTER.match(first.source)
+    assert m, f"{path.name}: the first Markdown cell must start with the numbering front matter (book/WRITING.md)"
+    data = yaml.safe_load(m.group(1))
+    assert data["numbering"]["enumerator"] == f"{chapter_number(path)}.%s", data
+    assert data["numbering"]["equation"] is False, "$$ blocks are unnumbered in the HTML book: say so for JupyterLab"
+    assert re.match(rf"# Chapter {chapter_number(path)}\. ", first.source[m.end():]), "title right after the front matter"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_directives_are_colon_fences_one_per_cell(path):
+    for i, cell in enumerate(cells(path)):
+        if cell.cell_type != "markdown":
+            continue
+        found = DIRECTIVE.findall(cell.source)
+        assert all(fence.startswith(":") for fence, _, _ in found), \
+            f"{path.name} cell {i}: a backtick-fenced directive (use :::{{…}}): {found}"
+        kinds = [kind for _, kind, _ in found if kind in ("exercise", "solution")]
+        assert len(kinds) <= 1, f"{path.name} cell {i}: {kinds} in one cell (split: one exercise or solution per cell)"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_solutions_are_hidden_in_jupyterlab_and_labelled_with_their_number(path):
+    number, exercises, current = chapter_number(path), {}, None
+    for i, cell in enumerate(cells(path)):
+        tags = cell.metadata.get("tags", [])
+        hidden = cell.metadata.get("jupyter", {}).get("source_hidden") is True
+        if cell.cell_type == "markdown":
+            for _, kind, arg in DIRECTIVE.findall(cell.source):
+                if kind == "exercise":
+                    label = re.search(r"^:label:\s*(\S+)", cell.source, re.M).group(1)
+                    exercises[label] = f"{number}.{len(exercises) + 1}"
+                    current = label
+                elif kind == "solution":
+                    assert arg == current, f"{path.name} cell {i}: the solution to {arg} does not follow its exercise"
+                    assert "solution" in tags and hidden, \
+                        f"{path.name} cell {i}: a written solution must be tagged 'solution' and source_hidden"
+                    first = cell.source.splitlines()[0]
+                    assert first == f"% Solution to Exercise {exercises[arg]}: hidden until you click", \
+                        f"{path.name} cell {i}: first line {first!r} (JupyterLab shows it on the collapsed cell)"
+                    assert ":class: dropdown" not in cell.source, "one click: the cell is already collapsed"
+        elif "solution" in tags:
+            assert set(tags) == {"remove-cell", "solution"} and hidden, \
+                f"{path.name} cell {i}: a strict solution cell must be remove-cell (one reveal in HTML) and source_hidden"
+            assert cell.source.startswith(f"# Solution to Exercise {exercises[current]}, run through the strict checker"), \
+                f"{path.name} cell {i}: {cell.source.splitlines()[0]!r}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_cells_the_book_hides_are_hidden_in_jupyterlab_too(path):
+    for i, cell in enumerate(cells(path)):
+        tags = set(cell.metadata.get("tags", []))
+        if cell.cell_type == "code" and re.match(r"\s*quiz\(", cell.source):
+            assert "remove-input" in tags, f"{path.name} cell {i}: a quiz's source holds its answer (remove-input)"
+        if tags & HIDING_TAGS:
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, \
+                f"{path.name} cell {i}: tagged {sorted(tags)} but shown openly in JupyterLab (add source_hidden)"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_references_stay_in_the_notebook_and_read_naturally(path):
+    text = markdown(path)
+    labels = set(re.findall(r"^:label:\s*(\S+)", text, re.M)) | set(re.findall(r"^\((\S+)\)=", text, re.M))
+    for role, body in re.findall(r"\{(ref|numref|eq|doc)\}`([^`]*)`", text):
+        target = re.sub(r"^.*<(.+)>$", r"\1", body)
+        assert role != "doc" and target in labels, \
+            f"{path.name}: {{{role}}}`{body}` points outside the notebook (JupyterLab cannot resolve it)"
+        assert not (role == "ref" and target.startswith("ex-")), \
+            f"{path.name}: {{ref}}`{body}` reads 'Exercise Exercise N': use {{numref}} (book/WRITING.md)"
+    assert not re.search(r"Exercises? Exercise", text)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_figures_are_numbered_captioned_and_described(path):
+    number, k, all_cells = chapter_number(path), 0, cells(path)
+    for i, cell in enumerate(all_cells):
+        if cell.cell_type != "code" or not FIGURE_CELL.search(cell.source):
+            continue
+        k += 1
+        caption = all_cells[i + 1] if i + 1 < len(all_cells) else None
+        assert caption is not None and caption.cell_type == "markdown" and \
+            caption.source.startswith(f"*Figure {number}.{k}. "), \
+            f"{path.name} cell {i}: figure {number}.{k} needs a caption '*Figure {number}.{k}. …*' right after it"
+        if "plt.show()" in cell.source:
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt.split()) >= 4 and not re.search(r"[/\\]|\.png|\$|\\[a-z]", alt), \
+                f"{path.name} cell {i}: static figure {number}.{k} needs real alt text (mystnb.image.alt): {alt!r}"
+    text = markdown(path)
+    for ref in re.findall(rf"Figure ({number}\.\d+)", text):
+        assert int(ref.split(".")[1]) <= k, f"{path.name}: 'Figure {ref}' refers to a figure that does not exist"
+
+
+# Sliders over a quantity that is discrete by nature, with fewer than 7 positions (the chapter
+# standard asks >= 7 for continuous quantities); anything else below 7 fails.
+DISCRETE_SLIDERS = {
+    ("ch01", "w1"), ("ch01", "w2"), ("ch01", "b"),   # the AND/OR/XOR panel: integer weights by design
+    ("ch02", "depth"),                                # a number of layers (5 depths, 2 … 30)
+    ("ch03", "k"),                                    # log₂ of a unit count (H = 1 … 32)
+    ("ch06", "log_peak"),                             # each position trains 5 networks (chapter budget)
+}
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_continuous_sliders_have_at_least_seven_positions(path):
+    import ast
+
+    from nnbook.interactive import Slider
+
+    code = "\n".join(c.source for c in cells(path) if c.cell_type == "code")
+    for call in ast.walk(ast.parse(code)):
+        if not (isinstance(call, ast.Call) and getattr(call.func, "id", "") == "interactive_figure"):
+            continue
+        for kw in call.keywords:
+            value = kw.value
+            if not (isinstance(value, ast.Call) and "Slider" in ast.unparse(value.func)):
+                continue
+            if any(k.arg == "animate" for k in value.keywords):
+                continue   # steps through time (epochs, updates): every step is shown
+            slider = eval(ast.unparse(value), {"Slider": Slider})  # literal arguments only
+            if (path.stem[:4], kw.arg) in DISCRETE_SLIDERS and len(slider.values()) < 7:
+                continue
+            assert len(slider.values()) >= 7, \
+                f"{path.name}: slider {kw.arg} has {len(slider.values())} positions (a toggle); give it >= 7"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_kernel_metadata_is_what_ipykernel_writes(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata.kernelspec == IPYKERNEL_SPEC, nb.metadata.kernelspec
+    info = nb.metadata.get("language_info", {})
+    for key in ("codemirror_mode", "file_extension", "mimetype", "name", "nbconvert_exporter", "pygments_lexer", "version"):
+        assert key in info, f"{path.name}: language_info lacks {key} (JupyterLab fills it and marks the notebook modified)"

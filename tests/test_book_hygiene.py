@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 PAGE_SUFFIXES = (".ipynb", ".md")
 SKIP_PARTS = {"assets", ".ipynb_checkpoints", "_build"}
+NOT_PAGES = {"book/WRITING"}   # the writers' guide: documentation beside the chapters, not a page
 
 
 def toc_docnames() -> list[str]:
@@ -31,7 +32,8 @@ def book_pages() -> dict[str, Path]:
     pages = {}
     for path in sorted(BOOK.rglob("*")):
         rel = path.relative_to(ROOT)
-        if path.suffix in PAGE_SUFFIXES and not SKIP_PARTS & set(rel.parts):
+        if path.suffix in PAGE_SUFFIXES and not SKIP_PARTS & set(rel.parts) \
+                and rel.with_suffix("").as_posix() not in NOT_PAGES:
             pages[rel.with_suffix("").as_posix()] = path
     return pages
 

@@ -103,10 +103,11 @@ def test_exercise_cells_follow_the_pattern():
                            "check.f(f)", "def f(x):\n    return x")
     kinds = [c.cell_type for c in cells]
     assert kinds == ["markdown", "code", "code", "markdown", "code"]
-    assert cells[0].source.startswith("```{exercise} T\n:label: ex-a-b")
-    assert cells[3].source.startswith("````{solution} ex-a-b\n:class: dropdown")
-    assert cells[3].source.rstrip().endswith("````")
-    assert cells[4].metadata["tags"] == ["hide-cell", "solution"]
+    assert cells[0].source.startswith(":::{exercise} T\n:label: ex-a-b")
+    assert cells[3].source.startswith("% Solution to the exercise above: hidden until you click\n:::{solution} ex-a-b\n")
+    assert cells[3].source.rstrip().endswith(":::")
+    assert cells[3].metadata == {"tags": ["solution"], "jupyter": {"source_hidden": True}}
+    assert cells[4].metadata["tags"] == ["remove-cell", "solution"]
     assert cells[4].metadata["jupyter"] == {"source_hidden": True}
     assert cells[4].source.endswith("check.f(f, strict=True)")
     two = exercise_cells("ex-a-c", "T", "s", "def g(x):\n    raise NotImplementedError",

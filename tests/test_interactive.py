@@ -302,3 +302,89 @@ def test_a_draw_function_that_cannot_take_the_controls_is_refused_at_once():
 
     with pytest.raises(ValueError, match=r"draw\(ax, w\) must accept the axes and the keyword arguments \['w', 'b'\]"):
         interactive_figure(draw, alt="x", w=Slider(0, 1, 1), b=Slider(0, 1, 1))
+
+
+# ---- controls that act only in some states, summaries, names (issue 9) ------------------------
+def draw_act(ax, act, alpha):
+    z = np.linspace(-2, 2, 40)
+    ax.plot(z, np.where(z > 0, z, alpha * z) if act == "leaky" else np.tanh(z))
+    ax.set_title(f"{act} (α = {alpha:g})" if act == "leaky" else act)
+
+
+def gated_figure(**kw):
+    return interactive_figure(draw_act, alt="An activation", **SMALL, name="Activation explorer",
+                              act=Dropdown(["tanh", "leaky"], label="activation"),
+                              alpha=Slider.of([0.01, 0.1, 0.3], value=0.1, label="α",
+                                              only_when={"act": ["leaky"]}), **kw)
+
+
+def test_slider_of_listed_values_keeps_them_and_finds_each():
+    s = Slider.of([0.01, 0.05, 0.1, 0.3, 1.0], value=0.3)
+    assert grid_values(s) == [0.01, 0.05, 0.1, 0.3, 1.0] and s.initial() == 0.3
+    assert [s.format(v) for v in s.values()] == ["0.01", "0.05", "0.10", "0.30", "1.00"]
+    with pytest.raises(ValueError, match="increasing"):
+        Slider.of([0.1, 0.1, 0.3])
+    with pytest.raises(ValueError, match="not one of its values"):
+        Slider.of([0.1, 0.3], value=0.2)
+
+
+def test_only_when_must_name_another_control_and_its_values():
+    with pytest.raises(ValueError, match="not another control"):
+        interactive_figure(draw_act, alt="x", act=Dropdown(["tanh", "leaky"]),
+                           alpha=Slider(0, 1, 0.5, only_when={"activation": ["leaky"]}))
+    with pytest.raises(ValueError, match="not one of its values"):
+        interactive_figure(draw_act, alt="x", act=Dropdown(["tanh", "leaky"]),
+                           alpha=Slider(0, 1, 0.5, only_when={"act": ["elu"]}))
+
+
+def test_an_inactive_control_is_disabled_with_its_reason_in_the_static_page():
+    html = gated_figure().to_html()
+    fig_id, data = parse_data(html)
+    slider = re.search(rf'<input type="range" id="{fig_id}-alpha"[^>]*>', html).group(0)
+    assert " disabled" in slider and f'aria-describedby="{fig_id}-alpha-why"' in slider
+    why = re.search(rf'<span id="{fig_id}-alpha-why"[^>]*>([^<]*)</span>', html)
+    assert why.group(1) == "α applies only when activation is leaky" and "hidden" not in why.group(0)
+    assert data["controls"][1]["when"] == [{"c": 0, "ok": [1]}]
+    # the figure's own accessible name, not a generic one
+    assert f'id="{fig_id}" role="group" aria-label="Activation explorer"' in html
+
+
+def test_an_inactive_control_costs_no_extra_frames_and_maps_to_its_state_picture():
+    fig = gated_figure()
+    frames = fig.frames
+    # tanh: one picture whatever α; leaky: one per α (3) -> 4 distinct, 6 combinations
+    assert len(frames.index) == 6 and len(frames.pngs) == 4
+    assert len({frames.index[frame_key(fig.controls, {"act": "tanh", "alpha": a})] for a in (0.01, 0.1, 0.3)}) == 1
+
+
+def test_summary_comes_from_describe_or_else_from_the_frame_titles():
+    fig = gated_figure()
+    summaries = fig.summaries()
+    assert summaries[frame_key(fig.controls, {"act": "leaky", "alpha": 0.3})] == "leaky (α = 0.3)"
+    assert summaries[frame_key(fig.controls, {"act": "tanh", "alpha": 0.3})] == "tanh"
+    described = gated_figure(describe=lambda act, alpha: f"{act}: slope {alpha if act == 'leaky' else 0}")
+    html = described.to_html()
+    fig_id, data = parse_data(html)
+    shown = re.search(rf'<p id="{fig_id}-summary"[^>]*role="status" aria-live="polite"[^>]*>([^<]*)</p>', html)
+    assert shown.group(1) == "tanh: slope 0"       # the initial state's summary, in a live region
+    assert "leaky: slope 0.3" in data["summaries"]
+    with pytest.raises(ValueError, match="must accept the keyword arguments"):
+        gated_figure(describe=lambda a: "x")
+
+
+def test_live_widget_disables_the_inactive_control_and_updates_the_summary():
+    fig = gated_figure()
+    view = fig.widget
+    slider = fig._control_widgets["alpha"]
+    assert slider.disabled and fig._reasons["alpha"].layout.display is None
+    assert 'role="status"' in fig._summary.value and ">tanh<" in fig._summary.value
+    fig.set(act="leaky")
+    assert not slider.disabled and fig._reasons["alpha"].layout.display == "none"
+    assert ">leaky (α = 0.1)<" in fig._summary.value
+    assert view is fig.widget
+
+
+def test_summaries_are_plain_words_without_mathtext():
+    fig = interactive_figure(lambda ax, a: ax.set_title(rf"$\alpha$ = {a}, $\hat{{y}}$ > 0"), alt="x", **SMALL,
+                             a=Slider(0, 1, 1))
+    assert fig.summaries()[0] == "α = 0, y > 0"

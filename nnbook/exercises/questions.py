@@ -21,12 +21,18 @@ import hashlib
 import html
 import itertools
 import os
+import re
 from typing import Sequence
 
 __all__ = ["reveal", "quiz", "Reveal", "Quiz"]
 
 MODE_ENV = "NNLIB_INTERACTIVE"
 _counter = itertools.count()
+# An explanation that already opens with a verdict ("Right: …", "No, …").
+_VERDICT = re.compile(r"^(Right|Correct|Yes|Exactly|Indeed|No|Not quite|Wrong|Incorrect)[.:,!]")
+# Feedback colours with at least 4.5:1 contrast on the light and the dark page (the HTML book's
+# theme switch sets html[data-theme=dark]; JupyterLab's dark theme sets data-jp-theme-light=false).
+_COLOURS = {True: ("#1a7f37", "#56d364"), False: ("#cf222e", "#ff7b72")}
 
 
 def _md(text: str) -> str:
@@ -95,9 +101,17 @@ class Quiz:
         self._widget = None
 
     def feedback(self, choice: int) -> str:
-        """The plain-text verdict for option ``choice`` (what both views show)."""
-        mark = "✔ Correct." if choice == self.answer else "✘ Not quite."
-        return f"{mark} {self.explanations[choice]}".strip()
+        """The plain-text verdict for option ``choice`` (what both views show).
+
+        The verdict is said once: an explanation that starts with its own ("Right: …",
+        "Yes. …", "No: …") gets only the ✔/✘ mark, any other gets "✔ Correct." / "✘ Not quite.".
+        """
+        right = choice == self.answer
+        explanation = self.explanations[choice].strip()
+        if _VERDICT.match(explanation):
+            return f"{'✔' if right else '✘'} {explanation}"
+        mark = "✔ Correct." if right else "✘ Not quite."
+        return f"{mark} {explanation}".strip()
 
     @property
     def text(self) -> str:
@@ -110,17 +124,20 @@ class Quiz:
         uid = _uid(self.question, *self.options)
         rows = []
         for i, option in enumerate(self.options):
-            right = i == self.answer
-            colour = "#1a7f37" if right else "#cf222e"
+            verdict = "nnq-right" if i == self.answer else "nnq-wrong"
             rows.append(
                 f'<div class="nnq-row"><input type="radio" name="{uid}" id="{uid}-{i}">'
                 f'<label for="{uid}-{i}" style="cursor:pointer;margin-left:0.35em">'
                 f'{chr(65 + i)}. {_md(option)}</label>'
-                f'<div class="nnq-fb" style="margin:0.2em 0 0.4em 1.8em;color:{colour}">'
+                f'<div class="nnq-fb {verdict}" style="margin:0.2em 0 0.4em 1.8em">'
                 f'{_md(self.feedback(i))}</div></div>')
         # CSS alone shows the feedback of the checked option: works without JavaScript.
+        dark = "html[data-theme=dark]"
         style = (f"<style>#{uid} .nnq-fb{{display:none}}"
-                 f"#{uid} input:checked + label + .nnq-fb{{display:block}}</style>")
+                 f"#{uid} input:checked + label + .nnq-fb{{display:block}}"
+                 f"#{uid} .nnq-right{{color:{_COLOURS[True][0]}}}#{uid} .nnq-wrong{{color:{_COLOURS[False][0]}}}"
+                 f"{dark} #{uid} .nnq-right{{color:{_COLOURS[True][1]}}}"
+                 f"{dark} #{uid} .nnq-wrong{{color:{_COLOURS[False][1]}}}</style>")
         return (f'<div class="nnlib-quiz" id="{uid}" style="border:1px solid '
                 'rgba(127,127,127,0.35);border-radius:4px;padding:0.5em 0.9em;margin:0.4em 0">'
                 f'{style}<div style="font-weight:600;margin-bottom:0.3em">{_md(self.question)}'
@@ -138,7 +155,8 @@ class Quiz:
             def on_change(change):
                 if change["new"] is not None:
                     choice = labels.index(change["new"])
-                    colour = "#1a7f37" if choice == self.answer else "#cf222e"
+                    # JupyterLab's light/dark theme colours for success and error text
+                    colour = "var(--jp-success-color0)" if choice == self.answer else "var(--jp-error-color0)"
                     verdict.value = (f'<span style="color:{colour}">'
                                      f'{_md(self.feedback(choice))}</span>')
 

@@ -25,6 +25,12 @@ A chapter writes one plotting function and names its controls::
   no network. Too many combinations (> 400 frames or > 1.5 MB) raise a ValueError naming the
   control to coarsen.
 * An animation is a ``Slider(0, n_epochs, 1, animate=True)`` over a precomputed history.
+* ``name=`` is the figure's accessible name; ``describe=`` (a function of the same values as
+  ``draw``) says in one sentence what the frame shows; it is shown under the figure and announced
+  to screen readers as it changes (default: the frame's titles).
+* A control that acts only for some values of another says so: ``Slider(..., only_when=
+  {"activation": ["ELU"]})`` is disabled, with the reason, in every other state (both views), and
+  costs no extra frames there. ``Slider.of([0, 0.01, 0.1, 1])`` lists uneven values.
 
 For the HTML book to show the frames rather than the (dead) widget, the Jupyter Book
 ``_config.yml`` prefers ``text/html`` for the html builder::

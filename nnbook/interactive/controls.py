@@ -8,6 +8,13 @@ was drawn in advance for *every* value (there is no Python in a browser reading 
     [-1.0, -0.5, 0.0, 0.5, 1.0]
     >>> frame_key({"w": Slider(-1, 1, 0.5), "act": Dropdown(["relu", "tanh"])}, {"w": 0.5, "act": "tanh"})
     7
+    >>> grid_values(Slider.of([0.01, 0.1, 0.3, 1.0]))     # uneven steps: list the values
+    [0.01, 0.1, 0.3, 1.0]
+
+A control that matters only for some values of another says so with ``only_when``; in every
+other state both views show it disabled, with the reason next to it::
+
+    alpha=Slider(0, 1, 0.1, label="α", only_when={"activation": ["leaky ReLU", "ELU"]})
 """
 from __future__ import annotations
 
@@ -33,7 +40,12 @@ class Slider:
         label: what the reader sees next to the slider (default: the parameter's name).
         animate: also show a ▶ button that steps through the values (epochs, time steps).
 
+        only_when: ``{other control: [values]}``: the slider acts only while every other control
+            named has one of those values; otherwise it is shown disabled, with ``why``.
+        why: the reason shown while disabled (default: "<label> applies only when …").
+
     Integer ``start`` and ``step`` give ``int`` values (handy for epochs and layer counts).
+    ``Slider.of([...])`` makes a slider over listed values (uneven steps, e.g. 0.01 … 1).
     """
 
     start: float
@@ -42,9 +54,27 @@ class Slider:
     value: float | None = None
     label: str | None = None
     animate: bool = False
+    only_when: Mapping[str, Sequence] | None = None
+    why: str | None = None
+    grid: tuple | None = None
     _values: tuple = field(init=False, repr=False, compare=False)
 
+    @classmethod
+    def of(cls, values: Sequence[float], **kwargs) -> "Slider":
+        """A slider over ``values`` (increasing; any spacing), e.g. ``Slider.of([0.01, 0.1, 1])``."""
+        values = tuple(values)
+        if len(values) < 2 or any(b <= a for a, b in zip(values, values[1:])):
+            raise ValueError(f"Slider.of: need at least 2 increasing values, got {list(values)}")
+        return cls(values[0], values[-1], min(b - a for a, b in zip(values, values[1:])), grid=values, **kwargs)
+
     def __post_init__(self):
+        _check_only_when(self)
+        if self.grid is not None:
+            is_int = all(isinstance(v, int) and not isinstance(v, bool) for v in self.grid)
+            object.__setattr__(self, "_values", tuple(self.grid) if is_int else tuple(float(v) for v in self.grid))
+            if self.value is not None:
+                index_of(self, self.value)
+            return
         if not self.step > 0:
             raise ValueError(f"Slider: step must be > 0, got {self.step}")
         if self.stop < self.start:
@@ -73,7 +103,10 @@ class Slider:
     def format(self, v) -> str:
         if isinstance(v, int):
             return str(v)
-        digits = max(_decimals(self.start), _decimals(self.step))
+        if self.grid is not None:
+            digits = max(_decimals(x) for x in self.grid)
+        else:
+            digits = max(_decimals(self.start), _decimals(self.step))
         return f"{v:.{digits}f}"
 
 
@@ -85,14 +118,18 @@ class Dropdown:
         options: the choices, in the order shown.
         value: the initial choice (default: the first).
         label: what the reader sees next to the menu (default: the parameter's name).
+        only_when, why: as for :class:`Slider`.
     """
 
     options: Sequence[Any]
     value: Any = None
     label: str | None = None
+    only_when: Mapping[str, Sequence] | None = None
+    why: str | None = None
     _pairs: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        _check_only_when(self)
         pairs = []
         for opt in self.options:
             if isinstance(opt, tuple) and len(opt) == 2 and isinstance(opt[0], str):
@@ -119,6 +156,53 @@ class Dropdown:
 Control = Slider | Dropdown
 
 
+def _check_only_when(control) -> None:
+    if control.only_when is None:
+        return
+    if not isinstance(control.only_when, Mapping) or not control.only_when:
+        raise ValueError(f"{type(control).__name__}: only_when must map another control's name to the "
+                         f"values where this one acts, e.g. {{'activation': ['ELU']}}; got {control.only_when!r}")
+    frozen = {name: tuple(values) if isinstance(values, (list, tuple, set, frozenset)) else (values,)
+              for name, values in control.only_when.items()}
+    object.__setattr__(control, "only_when", frozen)
+
+
+def is_active(controls: Mapping[str, Control], name: str, values: Mapping[str, Any]) -> bool:
+    """Does control ``name`` act on the figure when the controls hold ``values``?"""
+    condition = controls[name].only_when
+    if not condition:
+        return True
+    return all(any(v is values[other] or v == values[other] for v in allowed)
+               for other, allowed in condition.items())
+
+
+def why_inactive(controls: Mapping[str, Control], name: str) -> str:
+    """The reason shown next to a disabled control ("α applies only when activation is ELU")."""
+    control = controls[name]
+    if control.why:
+        return control.why
+    parts = []
+    for other, allowed in control.only_when.items():
+        shown = [controls[other].format(v) for v in allowed]
+        listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+        parts.append(f"{controls[other].label or other} is {listed}")
+    return f"{control.label or name} applies only when " + " and ".join(parts)
+
+
+def check_conditions(controls: Mapping[str, Control]) -> None:
+    """Every ``only_when`` names another control and values it can take (raises ValueError)."""
+    for name, control in controls.items():
+        for other, allowed in (control.only_when or {}).items():
+            if other not in controls or other == name:
+                raise ValueError(f"{name}: only_when names {other!r}, which is not another control "
+                                 f"of this figure ({[n for n in controls if n != name]})")
+            for v in allowed:
+                index_of(controls[other], v)  # raises if v is not one of its values
+            if controls[other].only_when:
+                raise ValueError(f"{name}: only_when depends on {other!r}, which has an only_when "
+                                 "itself; chain conditions are not supported")
+
+
 def grid_values(control: Control) -> list:
     """Every value the control can take, in order (these are the frames the static book stores)."""
     return control.values()
@@ -128,9 +212,15 @@ def index_of(control: Control, value) -> int:
     """Position of ``value`` in the control's grid; floats match to within 1e-9 of a step."""
     values = control.values()
     if isinstance(control, Slider) and isinstance(value, (int, float)) and not isinstance(value, bool):
-        k = int(round((value - control.start) / control.step))
-        if 0 <= k < len(values) and math.isclose(values[k], value, rel_tol=0, abs_tol=1e-9 * control.step + 1e-12):
-            return k
+        if control.grid is not None:
+            for k, v in enumerate(values):
+                if math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-12):
+                    return k
+        else:
+            k = int(round((value - control.start) / control.step))
+            if 0 <= k < len(values) and math.isclose(values[k], value, rel_tol=0,
+                                                     abs_tol=1e-9 * control.step + 1e-12):
+                return k
     else:
         for k, v in enumerate(values):
             if v is value or v == value:

@@ -14,8 +14,9 @@ import inspect
 import os
 from typing import Any, Callable
 
-from .controls import Control, Dropdown, Slider, index_of
-from .frames import DPI, MAX_BYTES, MAX_FRAMES, FigureRenderer, check_frame_count, render_frames
+from .controls import Control, Dropdown, Slider, check_conditions, index_of, is_active, why_inactive
+from .frames import (DPI, MAX_BYTES, MAX_FRAMES, FigureRenderer, canonical_values, check_frame_count,
+                     figure_titles, render_frames)
 from .html import static_html
 
 # "both" (default), "static" (HTML only: no widget state saved into the notebook) or "live".
@@ -33,11 +34,18 @@ class InteractiveFigure:
 
     def __init__(self, draw: Callable, controls: dict[str, Control], *, alt: str, figsize=(6, 4),
                  ncols: int = 1, dpi: int = DPI, constants: dict[str, Any] | None = None,
-                 max_frames: int = MAX_FRAMES, max_bytes: int = MAX_BYTES, interval_ms: int = 400):
+                 max_frames: int = MAX_FRAMES, max_bytes: int = MAX_BYTES, interval_ms: int = 400,
+                 name: str | None = None, describe: Callable[..., str] | None = None):
         if not alt or not alt.strip():
             raise ValueError("interactive_figure: alt= must describe the figure for readers who cannot see it")
         _check_signature(draw, [*controls, *(constants or {})])
+        check_conditions(controls)
+        if describe is not None:
+            _check_signature(describe, [*controls, *(constants or {})], with_axes=False)
         self.draw, self.controls, self.alt = draw, controls, alt
+        # The figure's accessible name (its own, not a generic "Interactive figure").
+        self.name = (name or alt.split(";")[0].split(". ")[0]).strip()
+        self.describe = describe
         self.figsize, self.ncols, self.dpi = figsize, ncols, dpi
         self.constants = dict(constants or {})
         self.max_frames, self.max_bytes, self.interval_ms = max_frames, max_bytes, interval_ms
@@ -61,7 +69,41 @@ class InteractiveFigure:
         """The self-contained HTML/JS version (what the static book shows)."""
         initial = {name: c.initial() for name, c in self.controls.items()}
         return static_html(self.frames, self.controls, initial, alt=self.alt, fig_id=fig_id,
-                           interval_ms=self.interval_ms)
+                           interval_ms=self.interval_ms, name=self.name, summaries=self.summaries())
+
+    def summary(self, values=None) -> str:
+        """The text summary of the frame for ``values`` (default: the current ones).
+
+        ``describe(**values)`` when the figure has one (what the frame shows: "AND: 1 wrong");
+        otherwise what the titles of the frame last drawn say (``titles``), else the values.
+        """
+        values = dict(self.values if values is None else values)
+        if self.describe is not None:
+            text = self.describe(**values, **self.constants)
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"interactive_figure: describe() must return a non-empty str, got {text!r}")
+            return text.strip()
+        titles = figure_titles(self.renderer.figure) if values == self.values else ""
+        return titles or "; ".join(f"{c.label or n} = {c.format(values[n])}" for n, c in self.controls.items()
+                                   if is_active(self.controls, n, values))
+
+    def summaries(self) -> list[str]:
+        """The summary of every combination, in frame-key order (the static book stores them)."""
+        import itertools
+
+        if self.describe is None and self.frames.titles and all(self.frames.titles):
+            return list(self.frames.titles)
+
+        names = list(self.controls)
+        cache: dict[tuple, str] = {}
+        out = []
+        for combo in itertools.product(*(c.values() for c in self.controls.values())):
+            canonical = canonical_values(self.controls, dict(zip(names, combo)))
+            key = tuple(canonical[n] for n in names)
+            if key not in cache:
+                cache[key] = self.summary(canonical)
+            out.append(cache[key])
+        return out
 
     # ---- live (JupyterLab) -------------------------------------------------------------------
     def render(self) -> bytes:
@@ -70,7 +112,16 @@ class InteractiveFigure:
         if self._image is not None:
             self._image.value = png
             self._alt.value = _screen_reader_only(self._alt_now())
+            self._summary.value = _live_region(self.summary())
+            self._update_disabled()
         return png
+
+    def _update_disabled(self) -> None:
+        """Disable (and explain) every control that does not act in the current state."""
+        for name, reason in self._reasons.items():
+            active = is_active(self.controls, name, self.values)
+            self._control_widgets[name].disabled = not active
+            reason.layout.display = "none" if active else None
 
     def set(self, **values) -> bytes:
         """Change some values (as a reader would) and redraw; returns the new PNG bytes."""
@@ -85,7 +136,7 @@ class InteractiveFigure:
 
     def _alt_now(self) -> str:
         now = ", ".join(f"{c.label or n} = {c.format(self.values[n])}" for n, c in self.controls.items())
-        return f"{self.alt} ({now})"
+        return f"{self.name}: {self.alt} ({now})"
 
     @property
     def widget(self):
@@ -98,6 +149,7 @@ class InteractiveFigure:
         import ipywidgets as w
 
         self._control_widgets = {}
+        self._reasons = {}
         rows = []
         for name, c in self.controls.items():
             label = c.label or name
@@ -110,6 +162,10 @@ class InteractiveFigure:
                 cw = w.Dropdown(options=options, value=self.values[name], description=label, style=style)
             self._control_widgets[name] = cw
             row = [cw]
+            if c.only_when:  # shown while the control does not act, e.g. "α applies only when …"
+                reason = w.HTML(f"<i>{html.escape(why_inactive(self.controls, name))}</i>")
+                self._reasons[name] = reason
+                row.append(reason)
             if isinstance(c, Slider) and c.animate:
                 play = w.Play(min=0, max=len(options) - 1, step=1, interval=self.interval_ms,
                               value=cw.index, description=f"Play {label}")
@@ -123,8 +179,11 @@ class InteractiveFigure:
         # ipywidgets' Image has no alt attribute (and its tooltip breaks the view in JupyterLab),
         # so the description goes in a text element only screen readers see.
         self._alt = w.HTML(_screen_reader_only(self._alt_now()))
-        box = w.VBox(rows + [self._image, self._alt])
+        # What the frame shows, in words, updated with every frame (see _live_region).
+        self._summary = w.HTML(_live_region(self.summary()))
+        box = w.VBox(rows + [self._image, self._summary, self._alt])
         box.add_class("nnlib-interactive-live")
+        self._update_disabled()
         return box
 
     def _on_change(self, name):
@@ -148,18 +207,29 @@ class InteractiveFigure:
         return f"InteractiveFigure({self.alt!r}, controls={list(self.controls)})"
 
 
-def _check_signature(draw: Callable, names: list[str]) -> None:
-    """Fail at authoring time, not at the first frame, when draw cannot take the controls."""
+def _check_signature(draw: Callable, names: list[str], with_axes: bool = True) -> None:
+    """Fail at authoring time, not at the first frame, when draw (or describe) cannot take the controls."""
     try:
         signature = inspect.signature(draw)
     except (TypeError, ValueError):  # some callables have no inspectable signature
         return
     try:
-        signature.bind(None, **{name: None for name in names})
+        signature.bind(*([None] if with_axes else []), **{name: None for name in names})
     except TypeError as err:
         name = getattr(draw, "__name__", "draw")
-        raise ValueError(f"interactive_figure: {name}{signature} must accept the axes and the keyword "
+        what = "the axes and the keyword" if with_axes else "the keyword"
+        raise ValueError(f"interactive_figure: {name}{signature} must accept {what} "
                          f"arguments {names} ({err})") from None
+
+
+def _live_region(text: str) -> str:
+    """The summary line under a live figure.
+
+    ipywidgets' HTML widget replaces its inner HTML on every update, so the element carrying
+    ``role="status"`` is new each time; Chromium, Firefox and the common screen readers still
+    announce a status element inserted with its text, and the text is also visible.
+    """
+    return (f'<div class="nnbook-summary" role="status" aria-live="polite">{html.escape(text)}</div>')
 
 
 def _screen_reader_only(text: str) -> str:
@@ -169,6 +239,7 @@ def _screen_reader_only(text: str) -> str:
 
 def interactive_figure(draw: Callable, *, alt: str, figsize=(6, 4), ncols: int = 1, dpi: int = DPI,
                        max_frames: int = MAX_FRAMES, max_bytes: int = MAX_BYTES, interval_ms: int = 400,
+                       name: str | None = None, describe: Callable[..., str] | None = None,
                        **controls_and_constants) -> InteractiveFigure:
     """A figure the reader can change: live in JupyterLab, precomputed frames in the HTML book.
 
@@ -182,6 +253,11 @@ def interactive_figure(draw: Callable, *, alt: str, figsize=(6, 4), ncols: int =
         max_frames, max_bytes: the page budget; a larger grid raises ValueError (say which control
             to coarsen) instead of silently bloating the page.
         interval_ms: time per step when a ``Slider(animate=True)`` plays.
+        name: the figure's accessible name, short ("Activation explorer"); default: the start of
+            ``alt``.
+        describe: ``describe(**values) -> str``, next to ``draw``: what the current frame shows, in
+            words ("AND: 1 wrong, OR: solved"). Shown under the figure and announced politely to
+            screen readers when it changes, live and in the static book. Default: the values.
         **controls_and_constants: ``Slider``/``Dropdown`` per parameter of ``draw``; any other value
             is passed to ``draw`` unchanged (a data set, a trained history).
 
@@ -194,4 +270,4 @@ def interactive_figure(draw: Callable, *, alt: str, figsize=(6, 4), ncols: int =
         raise ValueError("interactive_figure: give at least one control, e.g. w=Slider(-3, 3, 0.5)")
     return InteractiveFigure(draw, controls, alt=alt, figsize=figsize, ncols=ncols, dpi=dpi,
                              constants=constants, max_frames=max_frames, max_bytes=max_bytes,
-                             interval_ms=interval_ms)
+                             interval_ms=interval_ms, name=name, describe=describe)

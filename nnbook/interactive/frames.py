@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from ._agg import make_canvas
-from .controls import Control, n_combinations
+from .controls import Control, is_active, n_combinations
 
 MAX_FRAMES = 400               # frames per figure in the static book
 MAX_BYTES = 1_500_000          # base64 payload per figure (a page stays < 5 MB with 3 such figures)
@@ -105,6 +105,31 @@ def _palette_png(image: Image.Image) -> bytes:
     return buf.getvalue()
 
 
+_TEX = {r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\eta": "η", r"\sigma": "σ",
+        r"\varphi": "φ", r"\phi": "φ", r"\lambda": "λ", r"\mu": "μ", r"\partial": "∂", r"\hat": "",
+        r"\mathbf": "", r"\,": " ", r"\|": "‖", r"\cdot": "·", r"\times": "×", r"\le": "≤", r"\ge": "≥",
+        r"\infty": "∞", r"\ell": "ℓ", r"\log": "log", r"\text": "", r"\rm": ""}
+
+
+def plain_text(text: str) -> str:
+    """A matplotlib label as plain words: mathtext ``$\\alpha$`` → ``α``, no ``$``, braces or backslashes."""
+    if "$" not in text:
+        return text
+    for tex, plain in sorted(_TEX.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(tex, plain)
+    return " ".join(text.replace("$", "").replace("{", "").replace("}", "").replace("\\", "").split())
+
+
+def figure_titles(figure) -> str:
+    """What a frame's titles say, in reading order ("AND: 1 wrong | OR: solved"): the default
+    text summary of a frame (a figure's title states what the reader should notice)."""
+    titles = []
+    if getattr(figure, "_suptitle", None) is not None and figure._suptitle.get_text():
+        titles.append(figure._suptitle.get_text())
+    titles += [ax.get_title() for ax in figure.axes if ax.get_title()]
+    return " | ".join(plain_text(t) for t in titles)
+
+
 @dataclass
 class Frames:
     """Every frame of a figure, stored once per distinct image.
@@ -114,12 +139,14 @@ class Frames:
         pngs: distinct PNG images.
         index: ``index[frame_key(...)]`` is the position in ``pngs`` of that combination's image.
         size: (width, height) in pixels, shared by every frame.
+        titles: per combination (frame-key order), what the frame's titles say.
     """
 
     names: list[str]
     pngs: list[bytes]
     index: list[int]
     size: tuple[int, int]
+    titles: list[str] | None = None
 
     @property
     def payload_bytes(self) -> int:
@@ -145,6 +172,12 @@ def check_frame_count(controls: Mapping[str, Control], max_frames: int = MAX_FRA
     return count
 
 
+def canonical_values(controls: Mapping[str, Control], values: Mapping[str, Any]) -> dict:
+    """``values`` with every control that does not act in this state set to its initial value."""
+    return {name: (value if is_active(controls, name, values) else controls[name].initial())
+            for name, value in values.items()}
+
+
 def render_frames(draw: Callable, controls: Mapping[str, Control], *, figsize=(6, 4), ncols: int = 1,
                   dpi: int = DPI, constants: Mapping[str, Any] | None = None,
                   max_frames: int = MAX_FRAMES, max_bytes: int = MAX_BYTES,
@@ -159,17 +192,31 @@ def render_frames(draw: Callable, controls: Mapping[str, Control], *, figsize=(6
     renderer = renderer or FigureRenderer(draw, figsize=figsize, ncols=ncols, dpi=dpi, constants=constants)
     names = list(controls)
     seen: dict[str, int] = {}
+    drawn: dict[tuple, int] = {}   # canonical combination -> position in pngs
+    said: dict[tuple, str] = {}    # canonical combination -> its titles
     pngs: list[bytes] = []
     index: list[int] = []
+    titles: list[str] = []
     payload = 0
     combos = itertools.product(*(c.values() for c in controls.values()))  # same order as frame_key
     for n_done, combo in enumerate(combos, start=1):
-        png = renderer.png(dict(zip(names, combo)), compact=True)
+        # A control that does not act in this state (``only_when``) cannot change the picture:
+        # draw the state once, with that control at its initial value, and reuse the frame.
+        canonical = canonical_values(controls, dict(zip(names, combo)))
+        key = tuple(canonical[name] for name in names)
+        if key in drawn:
+            index.append(drawn[key])
+            titles.append(said[key])
+            continue
+        png = renderer.png(canonical, compact=True)
+        said[key] = figure_titles(renderer.figure)
+        titles.append(said[key])
         digest = hashlib.sha256(png).hexdigest()
         if digest not in seen:
             seen[digest] = len(pngs)
             pngs.append(png)
             payload += 4 * ((len(png) + 2) // 3)
+        drawn[key] = seen[digest]
         index.append(seen[digest])
         projected = payload / n_done * count
         if payload > max_bytes or (n_done >= 8 and projected > 2 * max_bytes):
@@ -177,4 +224,4 @@ def render_frames(draw: Callable, controls: Mapping[str, Control], *, figsize=(6
                 controls, count, max_bytes,
                 f"need about {projected / 1e6:.1f} MB of PNG (limit {max_bytes / 1e6:.1f} MB per figure; "
                 f"one frame is about {payload / len(pngs) / 1e3:.0f} kB)")
-    return Frames(names=names, pngs=pngs, index=index, size=renderer.pixel_size)
+    return Frames(names=names, pngs=pngs, index=index, size=renderer.pixel_size, titles=titles)

@@ -209,7 +209,7 @@ def static_playground(grid: PlaygroundGrid = PlaygroundGrid(), *, seed: int = 0,
         draw_state(ax, snapshot(dataset, hidden, activation, lr, epoch))
 
     fig = interactive_figure(
-        draw, figsize=FIGSIZE, dpi=dpi,
+        draw, figsize=FIGSIZE, dpi=dpi, name="Neural network playground",
         alt="Decision regions of a small neural network on a 2-D data set; the data points are "
             "coloured by class and the background by the class the network predicts",
         dataset=Dropdown(list(grid.datasets), label="data set"),
@@ -231,6 +231,7 @@ class _ValuesRenderer:
     def __init__(self, renderer: BoundaryRenderer, snapshot):
         self.renderer, self.snapshot = renderer, snapshot
         self.pixel_size = renderer.pixel_size
+        self.figure = renderer.figure
 
     def png(self, values, compact: bool = False) -> bytes:
         return self.renderer.state_png(self.snapshot(**values), compact)
