@@ -363,6 +363,15 @@ def test_chapter_reads_as_a_book_in_jupyterlab(jupyterlab, browser, chapter):
         page.wait_for_function("() => document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='busy']\")",
                                timeout=30_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=240_000)
+        # Running a Markdown cell clears its source_hidden: after Run All every solution must
+        # still be folded (its ':class: dropdown'), showing its title and nothing more.
+        time.sleep(1.0)
+        after = page.evaluate(_CELLS)
+        for i in solution_cells:
+            shown = re.sub(r"\s+", " ", after[i]["shown"]).strip()
+            rest = re.sub(rf"^.*?Solution to\s*Exercise\s+{number}\.\d+\S*", "", shown).strip()
+            assert after[i]["placeholder"] is not None or len(rest) < 40, \
+                f"{chapter.name} cell {i}: after Run All the solution is in plain sight: {shown[:160]!r}"
         figures = page.locator(".jp-Notebook .nnlib-interactive-live")
         n_figures = len(re.findall(r"^interactive_figure\(", "\n".join(c.source for c in nb.cells if c.cell_type == "code"), re.M))
         assert figures.count() == n_figures, f"{chapter.name}: {figures.count()} live figures, expected {n_figures}"
