@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from nnbook.exercises import ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training
+from nnbook.exercises import ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training, softmax_gradient
 from nnbook.exercises.core import AnswerCheck, Checker
 
-MODULES = [ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training]
+MODULES = [ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training, softmax_gradient]
 CHECKERS = {f"{m.__name__.rsplit('.', 1)[1]}.{name}": obj
             for m in MODULES for name, obj in vars(m).items() if isinstance(obj, Checker)}
 
@@ -90,6 +90,7 @@ def _perceptron_train(X, y, lr, max_epochs):
 
 
 SOLUTIONS = {
+    "softmax_gradient.softmax_backward": lambda s, g: s * (g - np.einsum("nk,nk->n", g, s)[:, None]),
     "perceptron_training.perceptron_train": _perceptron_train,
     "ch01.neuron": lambda x, w, b: 1 / (1 + np.exp(-(np.dot(x, w) + b))),
     "ch01.perceptron_predict": lambda x, w, b: np.where(x @ w + b > 0, 1, 0),
@@ -322,6 +323,9 @@ WRONG = [
      "stopped after one epoch"),
     ("perceptron_training.perceptron_train", lambda X, y, lr, n: _perceptron_train(X, y, lr, n)[:2] + (
         len(_perceptron_train(X, y, lr, n)[2]),), "not a single number"),
+    # more in tests/test_exercises_softmax_gradient.py
+    ("softmax_gradient.softmax_backward", lambda s, g: s * (1 - s) * g, "copied"),
+    ("softmax_gradient.softmax_backward", lambda s, g: s * g, "coupling term"),
 ]
 
 
