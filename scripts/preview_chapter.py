@@ -48,6 +48,10 @@ def build(chapter: pathlib.Path, out: pathlib.Path) -> pathlib.Path:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
     for f in files:
+        page = ROOT / f"{f}.md"
+        if page.exists():            # a Markdown page of the book (e.g. the notation page)
+            shutil.copy(page, out / page.relative_to(ROOT))
+            continue
         other = ROOT / f"{f}.ipynb"
         if other.name == chapter.name or not other.exists():
             continue

@@ -93,6 +93,14 @@ def test_notebook_is_committed_clean(path):
                           + "\n(clear it: jupyter nbconvert --clear-output --inplace " + path.name + ")")
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_prose_has_no_glue_roles_jupyterlab_cannot_render(path):
+    nb = nbformat.read(path, as_version=4)
+    bad = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "{glue" in c.source]
+    assert not bad, (f"{path.name}: cells {bad} use a {{glue}} role, which JupyterLab shows raw; "
+                     "make the number exact by construction and assert it (book/WRITING.md)")
+
+
 # The checker itself must be able to fail.
 
 def _write(tmp_path, nb) -> Path:

@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from nnbook.exercises import ch01, ch02, ch03, ch04, ch05, ch06, conv
+from nnbook.exercises import ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training, softmax_gradient
 from nnbook.exercises.core import AnswerCheck, Checker
 
-MODULES = [ch01, ch02, ch03, ch04, ch05, ch06, conv]
+MODULES = [ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training, softmax_gradient]
 CHECKERS = {f"{m.__name__.rsplit('.', 1)[1]}.{name}": obj
             for m in MODULES for name, obj in vars(m).items() if isinstance(obj, Checker)}
 
@@ -76,7 +76,22 @@ def _mlp(X, Ws, bs):
 
 
 # Written independently of the checkers' references, the way a reader would.
+def _perceptron_train(X, y, lr, max_epochs):
+    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(max_epochs):
+        wrong = 0
+        for x_i, y_i in zip(X, y):
+            e = y_i - (x_i @ w + b > 0)
+            w, b, wrong = w + lr * e * x_i, b + lr * e, wrong + (e != 0)
+        mistakes.append(wrong)
+        if not wrong:
+            break
+    return w, b, mistakes
+
+
 SOLUTIONS = {
+    "softmax_gradient.softmax_backward": lambda s, g: s * (g - np.einsum("nk,nk->n", g, s)[:, None]),
+    "perceptron_training.perceptron_train": _perceptron_train,
     "ch01.neuron": lambda x, w, b: 1 / (1 + np.exp(-(np.dot(x, w) + b))),
     "ch01.perceptron_predict": lambda x, w, b: np.where(x @ w + b > 0, 1, 0),
     "ch01.perceptron_update": _perceptron_update,
@@ -303,6 +318,14 @@ WRONG = [
     ("conv.conv_output_size", lambda H, k, s, p: (H + 2 * p - k) / s + 1, "floor division"),
     ("conv.conv_output_size", lambda H, k, s, p: (H + p - k) // s + 1, "BOTH sides"),
     ("conv.conv_output_size", lambda H, k, s, p: math.ceil((H + 2 * p - k) / s) + 1, "Round DOWN"),
+    # more wrong attempts in tests/test_exercises_perceptron_training.py
+    ("perceptron_training.perceptron_train", lambda X, y, lr, n: _perceptron_train(X, y, lr, 1),
+     "stopped after one epoch"),
+    ("perceptron_training.perceptron_train", lambda X, y, lr, n: _perceptron_train(X, y, lr, n)[:2] + (
+        len(_perceptron_train(X, y, lr, n)[2]),), "not a single number"),
+    # more in tests/test_exercises_softmax_gradient.py
+    ("softmax_gradient.softmax_backward", lambda s, g: s * (1 - s) * g, "copied"),
+    ("softmax_gradient.softmax_backward", lambda s, g: s * g, "coupling term"),
 ]
 
 
