@@ -108,7 +108,7 @@ SOLUTIONS = {
     "ch04.mse": lambda y_hat, y: np.mean((y_hat - y) ** 2),
     "ch04.mse_grad": lambda y_hat, y: 2 * (y_hat - y) / y_hat.size,
     "ch04.binary_cross_entropy": lambda p, y: -np.mean(
-        y * np.log(np.clip(p, 1e-12, 1 - 1e-12)) + (1 - y) * np.log(1 - np.clip(p, 1e-12, 1 - 1e-12))),
+        y * np.log(np.clip(p, 1e-6, 1 - 1e-6)) + (1 - y) * np.log(1 - np.clip(p, 1e-6, 1 - 1e-6))),
     "ch04.cross_entropy_grad": lambda z, Y: (_softmax(z) - Y) / z.shape[0],
     "ch04.huber": _huber,
     "ch05.sigmoid_backward": lambda dA, Z: dA * _stable_sigmoid(Z) * (1 - _stable_sigmoid(Z)),
@@ -248,6 +248,9 @@ WRONG = [
     ("ch04.mse_grad", lambda a, b: 2 * (a - b) / len(a), "`y_hat.size`"),
     ("ch04.binary_cross_entropy", lambda p, y: -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)),
      "Clip the probabilities"),
+    ("ch04.binary_cross_entropy", lambda p, y: -np.mean(   # an eps float32 cannot represent
+        y * np.log(np.clip(p, 1e-12, 1 - 1e-12)) + (1 - y) * np.log(1 - np.clip(p, 1e-12, 1 - 1e-12))),
+     "works in float64 but not in float32"),
     ("ch04.binary_cross_entropy",
      lambda p, y: np.mean(y * np.log(np.clip(p, 1e-7, 1 - 1e-7)) + (1 - y) * np.log(1 - np.clip(p, 1e-7, 1 - 1e-7))),
      "Sign flipped"),

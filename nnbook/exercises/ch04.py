@@ -92,7 +92,8 @@ _PCONF, _TCONF = np.array([1.0, 0.0, 0.8, 0.3]), np.array([1.0, 0.0, 1.0, 0.0])
 
 _CLIP = ("At p = 0 or p = 1, log(0) = −inf, and 0·log(0) = 0·(−inf) = NaN. Clip the "
          "probabilities away from 0 and 1 first: `p = np.clip(p, 1e-7, 1 - 1e-7)` (nnlib uses "
-         "eps = 1e-7; anything from 1e-15 to 1e-6 passes here).")
+         "eps = 1e-7; anything from 1e-7 to 1e-6 passes here. A smaller eps such as 1e-15 "
+         "vanishes in float32, where 1 − 1e-15 rounds to exactly 1: Section 4.7).")
 
 binary_cross_entropy = Checker(
     "binary_cross_entropy", L.binary_cross_entropy, arg_names=("p", "y"),
@@ -103,8 +104,16 @@ binary_cross_entropy = Checker(
              label="a batch (2, 2): the mean over all entries"),
         Case(_PCONF, _TCONF, label="confident predictions p = 1 and p = 0 (must stay finite)",
              atol=2e-6, rtol=1e-4),
+        Case(_PCONF.astype(np.float32), _TCONF.astype(np.float32),
+             label="the same in float32, where a tiny eps such as 1e-15 does nothing (Section 4.7)",
+             atol=2e-6, rtol=1e-4),
     ],
     mistakes=[
+        Mistake("Your clipping works in float64 but not in float32: there 1 − ε rounds to exactly 1 "
+                "when ε is below about 6e-8, so log(1 − p) is still log(0). Use ε = 1e-7 "
+                "(Section 4.7).",
+                when=lambda o: "float32" in o.case.label
+                and (has_nonfinite(o) or warned(o, "divide by zero", "invalid value"))),
         Mistake(_CLIP, when=lambda o: has_nonfinite(o) or warned(o, "divide by zero", "invalid value")),
         Mistake("Sign flipped: log p ≤ 0, so the loss needs a minus sign to be ≥ 0: "
                 "−mean[y log p + (1 − y) log(1 − p)].",
