@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from nnbook.exercises import convolution as check
-from nnbook.exercises.core import Checker
+from nnbook.exercises.core import AnswerCheck, Checker
 
 CHECKERS = {name: obj for name, obj in vars(check).items() if isinstance(obj, Checker)}
+ANSWERS = {name: obj for name, obj in vars(check).items() if isinstance(obj, AnswerCheck)}
 
 
 # --------------------------------------------------------------------------- right answers
@@ -186,7 +187,8 @@ WRONG = [
 
 
 def test_every_checker_has_solutions_and_eight_wrong_answers():
-    assert set(CHECKERS) == set(SOLUTIONS) == set(check.__all__)
+    assert set(CHECKERS) == set(SOLUTIONS)
+    assert set(CHECKERS) | set(ANSWERS) == set(check.__all__)
     for name in CHECKERS:
         assert sum(1 for n, _, _ in WRONG if n == name) >= 8, name
 
@@ -324,3 +326,79 @@ def test_strict_mode_raises_and_passes(capsys):
     with pytest.raises(AssertionError, match="fails its check"):
         check.conv_input_grad(lambda g, w: _pad_corr(g, w, _full(g, w), flip=False), strict=True)
     assert "❌" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- the budget answers
+def _budget_from_nnlib():
+    """The four answers computed by building the network with nnlib (independent of the checks)."""
+    from nnlib.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
+    layers = [Conv2D(1, 8, 5, padding=2, rng=0), ReLU(), MaxPool2D(2), Conv2D(8, 16, 5, rng=0),
+              ReLU(), MaxPool2D(2), Flatten()]
+    out = np.zeros((1, 1, 28, 28), dtype=np.float32)
+    macs, params = [], []
+    for layer in layers:
+        x_in, out = out, layer(out)
+        if isinstance(layer, Conv2D):
+            C_out, C_in, k, _ = layer.W.data.shape
+            macs.append(C_out * out.shape[2] * out.shape[3] * C_in * k * k)
+            params.append(sum(p.data.size for p in layer.parameters()))
+    dense = Dense(out.shape[1], 10, rng=0)
+    params.append(sum(p.data.size for p in dense.parameters()))
+    macs.append(out.shape[1] * 10)
+    r, jump = 1, 1
+    for k, s in [(5, 1), (2, 2), (5, 1), (2, 2)]:
+        r, jump = r + (k - 1) * jump, jump * s
+    return {"flat_size": out.shape[1], "param_counts": tuple(params), "mac_counts": tuple(macs),
+            "rf_after_pool2": r}
+
+
+def test_budget_answers_are_what_nnlib_builds():
+    for name, value in _budget_from_nnlib().items():
+        assert ANSWERS[name].run(value).passed, name
+        assert ANSWERS[name].run(list(value) if isinstance(value, tuple) else value).passed
+
+
+WRONG_ANSWERS = [
+    ("flat_size", 256, "padding 2"),
+    ("flat_size", 784, "no padding"),
+    ("flat_size", 200, "16 channels"),
+    ("flat_size", 1600, "two poolings"),
+    ("flat_size", 400.0, None),                   # a float: "expected an integer"
+    ("flat_size", 401, None),
+    ("param_counts", (200, 3200, 4000), "bias"),
+    ("param_counts", (208, 416, 4010), "PAIR"),
+    ("param_counts", (48, 656, 4010), "k²"),
+    ("param_counts", (208, 3216), None),          # two numbers instead of three
+    ("param_counts", (208, 3216, 4000), None),
+    ("mac_counts", (156800, 627200, 4000), "10 × 10"),
+    ("mac_counts", (156800, 40000, 4000), "all 8 input channels"),
+    ("mac_counts", (208, 3216, 4010), "parameter counts"),
+    ("mac_counts", (200, 3200, 4000), "parameter counts"),
+    ("mac_counts", (156800, 320000, 4010), None),
+    ("rf_after_pool2", 11, "Strides are ignored"),
+    ("rf_after_pool2", 14, "kernel sizes"),
+    ("rf_after_pool2", 19, "own stride"),
+    ("rf_after_pool2", 28, None),
+]
+
+
+@pytest.mark.parametrize("name, value, hint", WRONG_ANSWERS,
+                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(WRONG_ANSWERS)])
+def test_budget_rejects_wrong_values_with_the_right_hint(name, value, hint):
+    result = ANSWERS[name].run(value)
+    assert result.status == "fail", result.text
+    if hint is None:
+        assert result.hint is None, result.hint
+    else:
+        assert result.hint is not None and hint in result.hint, result.text
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS))
+@pytest.mark.parametrize("value", [None, ..., "400", [1, 2, 3], np.nan, {"a": 1}, (None, None)],
+                         ids=repr)
+def test_budget_survives_placeholders_and_garbage(name, value):
+    result = ANSWERS[name].run(value)
+    if value is None or value is Ellipsis:
+        assert result.status == "not_attempted"
+    else:
+        assert result.status == "fail" and result.text

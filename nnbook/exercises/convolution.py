@@ -20,6 +20,23 @@ checker                         recognises (hint given)
                                 padding on one side only
 ==============================  ===============================================================
 
+Values worked out for the small CNN of exercise ex-ch10-budget (``Conv2D(1, 8, 5, padding=2)``,
+ReLU, ``MaxPool2D(2)``, ``Conv2D(8, 16, 5)``, ReLU, ``MaxPool2D(2)``, ``Flatten``,
+``Dense(?, 10)`` on 28 × 28 digits), each an :class:`~nnbook.exercises.core.AnswerCheck`:
+
+==============================  ===============================================================
+answer                          recognises (hint given)
+==============================  ===============================================================
+``flat_size`` (400)             padding of the first conv forgotten; the second conv's shrinking
+                                forgotten; 8 channels instead of 16; the second pooling forgotten
+``param_counts``                biases forgotten; the second conv's input channels forgotten;
+(208, 3216, 4010)               k instead of k²
+``mac_counts``                  the second conv counted at its input size; its input channels
+(156800, 320000, 4000)          forgotten; parameters counted instead of multiply-adds
+``rf_after_pool2`` (16)         strides ignored; the kernel sizes added; a layer's own stride
+                                used for its reach
+==============================  ===============================================================
+
 References: SciPy's ``convolve2d`` for the true convolution; nnlib's ``MaxPool2D`` and
 ``Conv2D`` backward passes for the two gradients; the recursion of Section 10.6 for the
 receptive field (``r ← r + d(k − 1)·j``, then ``j ← j·s``, from ``r = j = 1``).
@@ -33,9 +50,10 @@ from scipy.signal import correlate2d as _correlate2d
 from nnlib.layers import Conv2D, MaxPool2D
 
 from .common import COMMON
-from .core import Case, Checker, Mistake
+from .core import AnswerCheck, Case, Checker, Mistake
 
-__all__ = ["convolve2d", "receptive_field", "max_pool_backward", "conv_input_grad"]
+__all__ = ["convolve2d", "receptive_field", "max_pool_backward", "conv_input_grad",
+           "flat_size", "param_counts", "mac_counts", "rf_after_pool2"]
 
 _rng = np.random.default_rng(10)
 
@@ -307,4 +325,65 @@ conv_input_grad = Checker(
                 kinds=("shape",), when=lambda o: np.ndim(o.got) == 2
                 and np.all(np.less(np.shape(o.got), _input_shape(o)))),
         *COMMON,
+    ])
+
+
+# --------------------------------------------------------------------------- the small CNN's budget
+# 28 →(conv 5, p 2) 28 →(pool 2) 14 →(conv 5) 10 →(pool 2) 5; channels 1 → 8 → 16; 16·5·5 = 400.
+flat_size = AnswerCheck(
+    "flat_size", 16 * 5 * 5, label="the ? in Dense(?, 10): values per image after Flatten",
+    mistakes=[
+        Mistake("The first convolution has padding 2, so it keeps 28 × 28 (28 + 4 − 5 + 1); "
+                "without the padding the maps would be 24 × 24.", like=lambda: 16 * 4 * 4),
+        Mistake("The second convolution has no padding: its 5 × 5 kernel fits at 14 − 5 + 1 = 10 "
+                "positions, so the maps shrink from 14 to 10 before the second pooling.",
+                like=lambda: 16 * 7 * 7),
+        Mistake("After the second convolution there are 16 channels, not 8: the count is "
+                "channels × height × width of the last pooled maps.", like=lambda: 8 * 5 * 5),
+        Mistake("There are two poolings: the second halves 10 × 10 to 5 × 5.",
+                like=lambda: 16 * 10 * 10),
+    ])
+
+param_counts = AnswerCheck(
+    "param_counts", (8 * (1 * 25 + 1), 16 * (8 * 25 + 1), 400 * 10 + 10),
+    label="parameters of (first Conv2D, second Conv2D, Dense)",
+    mistakes=[
+        Mistake("Each layer also has one bias per output channel (or output unit): "
+                "C_out·(C_in·k² + 1) for a convolution, (D_in + 1)·D_out for a dense layer.",
+                like=lambda: (8 * 25, 16 * 8 * 25, 4000)),
+        Mistake("The second convolution has one 5 × 5 kernel per PAIR of input and output "
+                "channels: 16·(8·25 + 1), not 16·(25 + 1).",
+                like=lambda: (208, 16 * 26, 4010)),
+        Mistake("A k × k kernel has k² weights: use 25, not 5.",
+                like=lambda: (8 * 6, 16 * (8 * 5 + 1), 4010)),
+    ])
+
+mac_counts = AnswerCheck(
+    "mac_counts", (8 * 28 * 28 * 25, 16 * 10 * 10 * 8 * 25, 400 * 10),
+    label="multiply-adds per image of (first Conv2D, second Conv2D, Dense)",
+    mistakes=[
+        Mistake("The second convolution produces 10 × 10 outputs per channel (no padding), not "
+                "14 × 14: count C_out·H_out·W_out·C_in·k².",
+                like=lambda: (156800, 16 * 14 * 14 * 8 * 25, 4000)),
+        Mistake("Each output of the second convolution sums over all 8 input channels: "
+                "C_out·H_out·W_out·C_in·k² = 16·10·10·8·25.",
+                like=lambda: (156800, 16 * 10 * 10 * 25, 4000)),
+        Mistake("Those are the parameter counts. A convolution reuses each weight at every output "
+                "position: multiply-adds = C_out·H_out·W_out·C_in·k².",
+                like=lambda: (200, 3200, 4000)),
+        Mistake("Those are the parameter counts. A convolution reuses each weight at every output "
+                "position: multiply-adds = C_out·H_out·W_out·C_in·k².",
+                like=lambda: (208, 3216, 4010)),
+    ])
+
+rf_after_pool2 = AnswerCheck(
+    "rf_after_pool2", 16, label="receptive field (pixels) of one unit after the second pooling",
+    mistakes=[
+        Mistake("Strides are ignored: after the first pooling neighbouring units are 2 pixels "
+                "apart, so the second 5 × 5 convolution adds 4·2 = 8 pixels, not 4.",
+                like=lambda: 1 + 4 + 1 + 4 + 1),
+        Mistake("Adding the kernel sizes (5 + 2 + 5 + 2) double-counts shared pixels: each layer "
+                "adds (k − 1)·jump, starting from r = 1.", like=lambda: 14),
+        Mistake("A layer's own stride sets the spacing for the layers AFTER it: the first pooling "
+                "adds (2 − 1)·1, and only then does the jump become 2.", like=lambda: 19),
     ])
