@@ -5,11 +5,13 @@ One concept per module:
     activations   sigmoid, relu, softmax ... and their derivatives
     losses        MSE, cross-entropy, ... (value + gradient)
     init          Xavier/Glorot and He/Kaiming initializers; the shared random generator
-    layers/       Dense, Conv2D, BatchNorm, LSTM, attention ... (forward + backward)
+    layers/       Dense, Conv2D, BatchNorm, LSTM, attention, transformer ... (forward + backward)
     optimizers    SGD, Adam, ... ;  schedules   learning-rate schedules
     model         Sequential, its training loop and the Callback hook
+    sampling      greedy choice and sampling with a temperature (text generation)
     gradcheck     numerical gradients: the tool that proves a backward pass
     data          toy 2-D sets, digits, MNIST subset, text — all offline
+    memory        keep freed memory for reuse (a malloc setting; see why there)
 
 The book's own machinery (exercise checkers, interactive figures, plotting style, the student
 edition, progress bars and live plots for training) lives in the separate package ``nnbook``
@@ -18,3 +20,7 @@ nnlib[data]`` adds scikit-learn for the digits and diabetes loaders).
 """
 
 __version__ = "0.1.0"
+
+from .memory import keep_freed_memory as _keep_freed_memory
+
+_keep_freed_memory()      # training steps re-allocate the same big arrays: see nnlib/memory.py

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from nnlib.gradcheck import numerical_gradient, rel_error
-from nnlib.layers.attention import MultiHeadSelfAttention
+from nnlib.layers.attention import MultiHeadAttention, MultiHeadSelfAttention
 
 N, T, D, HEADS = 2, 5, 8, 2
 
@@ -186,3 +186,89 @@ def test_inputs_are_cast_to_the_parameter_dtype():
     y = layer.forward(np.ones((1, 3, 4)))                         # float64 in
     assert y.dtype == layer.attention_weights.dtype == np.float32
     assert layer.backward(np.ones(y.shape)).dtype == np.float32
+
+
+# ----------------------------------------------------------------------------- cross-attention
+S_CTX = 7
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_cross_attention_gradcheck_query_context_and_parameters(causal):
+    layer = randomized(MultiHeadAttention(D, HEADS, causal=causal, dtype=np.float64), seed=11)
+    rng = np.random.default_rng(12)
+    x, ctx = rng.standard_normal((N, T, D)), rng.standard_normal((N, S_CTX, D))
+    G = rng.standard_normal((N, T, D))
+    loss = lambda _=None: float(np.sum(layer.forward(x, ctx) * G))
+    layer.forward(x, ctx)
+    dx, d_ctx = layer.backward(G)
+    assert rel_error(dx, numerical_gradient(loss, x)) < 1e-6
+    assert rel_error(d_ctx, numerical_gradient(loss, ctx)) < 1e-6
+    for p in layer.parameters():
+        if p.name != "b_k":                       # exactly zero, see the self-attention test
+            assert rel_error(p.grad.copy(), numerical_gradient(loss, p.data)) < 1e-6, p.name
+
+
+def test_cross_attention_parity_with_torch(torch):
+    layer = randomized(MultiHeadAttention(D, HEADS, dtype=np.float64), seed=13)
+    ref = to_torch(layer, torch)
+    rng = np.random.default_rng(14)
+    x, ctx = rng.standard_normal((N, T, D)), rng.standard_normal((N, S_CTX, D))
+    y = layer.forward(x, ctx)
+    G = rng.standard_normal(y.shape)
+    dx, d_ctx = layer.backward(G)
+    xt, ct = torch.tensor(x, requires_grad=True), torch.tensor(ctx, requires_grad=True)
+    yt, wt = ref(xt, ct, ct, need_weights=True, average_attn_weights=False)
+    yt.backward(torch.tensor(G))
+    np.testing.assert_allclose(y, yt.detach().numpy(), atol=1e-12)
+    assert layer.attention_weights.shape == (N, HEADS, T, S_CTX)
+    np.testing.assert_allclose(layer.attention_weights, wt.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(d_ctx, ct.grad.numpy(), atol=1e-12)
+    W_in_grad = ref.in_proj_weight.grad.numpy()
+    for k, W in enumerate((layer.W_q, layer.W_k, layer.W_v)):
+        np.testing.assert_allclose(W.grad, W_in_grad[k * D:(k + 1) * D].T, atol=1e-12)
+
+
+def test_cross_attention_with_the_same_sequence_is_self_attention():
+    cross = randomized(MultiHeadAttention(D, HEADS, dtype=np.float64), seed=15)
+    self_ = MultiHeadSelfAttention(D, HEADS, dtype=np.float64)
+    for p, q in zip(self_.parameters(), cross.parameters()):
+        p.data[...] = q.data
+    x = np.random.default_rng(16).standard_normal((N, T, D))
+    G = np.random.default_rng(17).standard_normal((N, T, D))
+    np.testing.assert_allclose(cross.forward(x, x), self_.forward(x), atol=1e-14)
+    dx, d_ctx = cross.backward(G)
+    np.testing.assert_allclose(dx + d_ctx, self_.backward(G), atol=1e-13)
+
+
+# ----------------------------------------------------------------------------- the layer contract
+def test_contract_cache_second_backward_ownership_and_errors():
+    layer = randomized(MultiHeadAttention(D, HEADS, causal=True, dtype=np.float64), seed=18)
+    assert layer.cache is None and layer.attention_weights is None
+    rng = np.random.default_rng(19)
+    x, ctx, G = rng.standard_normal((N, T, D)), rng.standard_normal((N, T, D)), rng.standard_normal((N, T, D))
+    keep = [a.copy() for a in (x, ctx, G)]
+    y = layer.forward(x, ctx)
+    assert set(layer.cache) >= {"x", "context", "Q", "K", "V", "A", "C"}
+    layer.attention_weights[...] = 0                              # a copy: the cache is untouched
+    assert layer.attention_weights.sum() > 0
+    dx, d_ctx = layer.backward(G)
+    grads = [p.grad.copy() for p in layer.parameters()]
+    y[...] = 0                                                    # the caller owns y, dx, d_ctx
+    dx2, d_ctx2 = layer.backward(G)                               # a second backward repeats
+    np.testing.assert_array_equal(dx2, dx)
+    np.testing.assert_array_equal(d_ctx2, d_ctx)
+    assert dx2 is not dx
+    for p, g in zip(layer.parameters(), grads):
+        np.testing.assert_array_equal(p.grad, g)
+    for a, k in zip((x, ctx, G), keep):                           # arguments untouched
+        np.testing.assert_array_equal(a, k)
+    layer.needs_input_grad = False
+    assert layer.backward(G) == (None, None)
+    with pytest.raises(ValueError, match=r"^MultiHeadAttention\(d_model=8, heads=2\): expected input "
+                                         r"context \(N, S, 8\), got \(2, 5, 3\)$"):
+        layer.forward(x, np.zeros((2, 5, 3)))
+    with pytest.raises(ValueError, match=r"same batch size N, got x \(2, 5, 8\) and context \(3, 5, 8\)"):
+        layer.forward(x, np.zeros((3, 5, 8)))
+    with pytest.raises(ValueError, match=r"^MultiHeadSelfAttention\(d_model=8, heads=2\): self-attention takes one input"):
+        MultiHeadSelfAttention(D, HEADS).forward(x, ctx)
