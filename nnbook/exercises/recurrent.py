@@ -37,8 +37,12 @@ from nnlib.activations import log_softmax, sigmoid
 from nnlib.layers import GRU, LSTM, Dense, Embedding, Parameter
 from nnlib.optimizers import clip_grad_norm
 
-from .common import COMMON
+from .common import ARRAY_TRUTH, INT_INPUT, MATH_MODULE, MATMUL_SHAPES
 from .core import Case, Checker, Mistake
+
+# common.BROADCAST is left out on purpose: its advice (keepdims after a reduction) names the
+# wrong cause for the broadcasting errors these exercises produce; each checker says its own.
+_NUMPY = [MATH_MODULE, ARRAY_TRUTH, MATMUL_SHAPES, INT_INPUT]
 
 __all__ = ["lstm_step", "clip_by_norm", "name_log_prob"]
 
@@ -129,7 +133,11 @@ lstm_step = Checker(
         Mistake("`c *= f` (or `c[...] = ...`) writes into the caller's array: the previous cell "
                 "is an input and must not change. Write `c_new = f * c + i * g`.",
                 kinds=("mutated",), when=lambda o: "c" in o.mutated),
-        *COMMON,
+        Mistake("The shapes do not line up: each gate is (N, H), a quarter of the 4H columns of "
+                "z. Take H from the state, `H = h.shape[1]` (W_hh has 4H columns), and slice "
+                "z[:, :H], z[:, H:2*H], z[:, 2*H:3*H], z[:, 3*H:].",
+                when=lambda o: "could not be broadcast" in o.error_text),
+        *_NUMPY,
     ])
 
 
@@ -198,7 +206,12 @@ clip_by_norm = Checker(
                 "absolute values (L1).", like=_clip_with("l1")),
         Mistake("`g *= scale` changes the caller's arrays in place; return new arrays "
                 "(`g * scale`).", kinds=("mutated",), when=lambda o: "grads" in o.mutated),
-        *COMMON,
+        Mistake("`np.linalg.norm(grads)` cannot treat a list of arrays of different shapes as one "
+                "array. Add up the squares array by array, `sum(np.sum(g ** 2) for g in grads)`, "
+                "and take the square root once.",
+                when=lambda o: "inhomogeneous" in o.error_text or "setting an array element with a "
+                "sequence" in o.error_text),
+        *_NUMPY,
     ])
 
 
@@ -226,13 +239,18 @@ def _log_probs(model, inputs, stateless=False):
     return log_softmax(out(cell(emb(inputs)))[0].astype(np.float64))   # (T, V)
 
 
-def _score(name, model, end=True, own_position=False, stateless=False, reduce=np.sum):
+def _ascii_id(ch):
+    return 0 if ch == "." else ord(ch) - ord("a")          # forgets that "." is id 0
+
+
+def _score(name, model, end=True, own_position=False, stateless=False, reduce=np.sum,
+           ids=VOCAB.index):
     """Σ_t log p(target_t | inputs up to t) with inputs "." + name and targets name + "."
     (the right answer), or one of the slips the keywords name."""
     inputs = "." + name
     targets = inputs if own_position else name + "."
-    lp = _log_probs(copy.deepcopy(model), _ids(inputs), stateless)      # (T, V)
-    picked = np.array([lp[t, VOCAB.index(ch)] for t, ch in enumerate(targets)])
+    lp = _log_probs(copy.deepcopy(model), np.array([[ids(ch) for ch in inputs]]), stateless)
+    picked = np.array([lp[t, ids(ch)] for t, ch in enumerate(targets)])
     return reduce(picked if end else picked[:-1])
 
 
@@ -289,5 +307,8 @@ name_log_prob = Checker(
                 "sequence in one call (`cell(emb(ids))`), or pass `state` from call to call with "
                 "`return_state=True`; you restarted every step from zeros.",
                 like=lambda n, m: float(_score(n, m, stateless=True))),
-        *COMMON,
+        Mistake("Use the chapter's ids, `CHAR_ID` (VOCAB = \".abc…z\"): id 0 is the start/end symbol "
+                "\".\" and the letters are 1–26, so 'a' is 1, not 0.",
+                like=lambda n, m: float(_score(n, m, ids=_ascii_id))),
+        *_NUMPY,
     ])
