@@ -1,6 +1,6 @@
 """One benchmark case, one framework, one process: the worker behind ``bench_nnlib.py``.
 
-    python benchmarks/nnlib_bench_cases.py {nnlib|torch} {mlp|conv1|conv2|lstm|gru|attn} [--repeats R]
+    python benchmarks/nnlib_bench_cases.py {nnlib|torch} {mlp|conv1|conv2|lenet|lstm|gru|attn} [--repeats R]
 
 Prints one JSON line: ``{"framework", "case", "median_ms", "median_cpu_ms", "wall_ms", "cpu_ms"}``.
 
@@ -27,6 +27,7 @@ CASES = {
     "mlp": "MLP 784-256-128-10 training step (batch 256, ReLU, cross-entropy, SGD)",
     "conv1": "Conv2D fwd+bwd, batch 64, 1→8 ch, 3×3, 28×28",
     "conv2": "Conv2D fwd+bwd, batch 64, 8→16 ch, 3×3, 14×14",
+    "lenet": "LeNet-5 training step (batch 64, 1×28×28: conv5-pad2(6), ReLU, maxpool2, conv5(16), ReLU, maxpool2, 400-120-84-10 with ReLU, cross-entropy, Adam)",
     "lstm": "LSTM fwd+bwd, batch 32, 50 steps, 64→128",
     "gru": "GRU classifier training step (batch 32, 30 steps, Embedding 32→64, GRU 64→128, last state → Dense 128→10, cross-entropy, Adam)",
     "attn": "causal self-attention block training step (batch 32, 32 steps, Embedding 32→64 + positions, x + MHA(LN(x)) 4 heads, LN, Dense 64→32 at every step, cross-entropy, Adam)",
@@ -35,6 +36,7 @@ CASES = {
 GRU_SIZES = dict(N=32, T=30, V=32, E=64, H=128, K=10)
 ATTN_SIZES = dict(N=32, T=32, V=32, d=64, heads=4)
 CONV_SHAPES = {"conv1": (64, 1, 8, 28), "conv2": (64, 8, 16, 14)}      # N, C_in, C_out, H=W
+LENET_BATCH = 64
 
 
 def data(case: str):
@@ -49,6 +51,9 @@ def data(case: str):
     if case == "gru":
         g = GRU_SIZES
         return rng.integers(0, g["V"], (g["N"], g["T"])), rng.integers(0, g["K"], g["N"])
+    if case == "lenet":
+        return (rng.standard_normal((LENET_BATCH, 1, 28, 28), dtype=np.float32),
+                rng.integers(0, 10, LENET_BATCH))
     if case == "attn":
         a = ATTN_SIZES
         ids = rng.integers(0, a["V"], (a["N"], a["T"] + 1))
@@ -87,6 +92,8 @@ def nnlib_step(case: str):
         return lambda: (conv.forward(a), conv.backward(b))
     if case == "gru":
         return _nnlib_gru_step(a, b)
+    if case == "lenet":
+        return _nnlib_lenet_step(a, b)
     if case == "attn":
         return _nnlib_attn_step(a, b)
     from nnlib.layers.recurrent import LSTM
@@ -108,6 +115,28 @@ def _nnlib_gru_step(ids, labels):
         cross_entropy(logits, labels)
         d_h_n = out.backward(cross_entropy_grad(logits, labels))
         emb.backward(gru.backward(None, d_h_n))                       # y itself is unused
+        opt.step()
+    return step
+
+
+def _nnlib_lenet_step(x, labels):
+    from nnlib.layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
+    from nnlib.losses import cross_entropy, cross_entropy_grad
+    from nnlib.model import Sequential
+    from nnlib.optimizers import Adam
+    model = Sequential([Conv2D(1, 6, 5, padding=2, rng=0), ReLU(), MaxPool2D(2),     # (N, 6, 14, 14)
+                        Conv2D(6, 16, 5, rng=1), ReLU(), MaxPool2D(2),               # (N, 16, 5, 5)
+                        Flatten(), Dense(400, 120, rng=2), ReLU(), Dense(120, 84, rng=3), ReLU(),
+                        Dense(84, 10, rng=4)])
+    # The input is data: like a torch tensor without requires_grad, it needs no gradient
+    # (Sequential.fit sets the same flag while it trains).
+    model.layers[0].needs_input_grad = False
+    opt = Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        logits = model.forward(x)
+        cross_entropy(logits, labels)
+        model.backward(cross_entropy_grad(logits, labels))
         opt.step()
     return step
 
@@ -170,6 +199,8 @@ def torch_step(case: str, threads: int):
         return step
     if case == "gru":
         return _torch_gru_step(torch, a, b)
+    if case == "lenet":
+        return _torch_lenet_step(torch, a, b)
     if case == "attn":
         return _torch_attn_step(torch, a, b)
     lstm = torch.nn.LSTM(64, 128, batch_first=True)
@@ -193,6 +224,24 @@ def _torch_gru_step(torch, ids, labels):
         opt.zero_grad()
         _, h_n = gru(emb(x))
         loss = nn.functional.cross_entropy(out(h_n[0]), y)
+        loss.item()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def _torch_lenet_step(torch, x, labels):
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                          nn.Linear(84, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    xt, y = torch.from_numpy(x), torch.from_numpy(labels)
+
+    def step():
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(xt), y)
         loss.item()
         loss.backward()
         opt.step()

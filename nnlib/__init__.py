@@ -11,6 +11,7 @@ One concept per module:
     sampling      greedy choice and sampling with a temperature (text generation)
     gradcheck     numerical gradients: the tool that proves a backward pass
     data          toy 2-D sets, digits, MNIST subset, text — all offline
+    memory        keep freed memory for reuse (a malloc setting; see why there)
 
 The book's own machinery (exercise checkers, interactive figures, plotting style, the student
 edition, progress bars and live plots for training) lives in the separate package ``nnbook``
@@ -19,3 +20,7 @@ nnlib[data]`` adds scikit-learn for the digits and diabetes loaders).
 """
 
 __version__ = "0.1.0"
+
+from .memory import keep_freed_memory as _keep_freed_memory
+
+_keep_freed_memory()      # training steps re-allocate the same big arrays: see nnlib/memory.py

@@ -52,8 +52,6 @@ class Case:
     xfail: dict = field(default_factory=dict)   # check name -> reason, for a known failure
 
 
-CONV = "conv engineer applies the contract"
-
 CASES = {
     "Dense": Case(lambda: Dense(4, 3, rng=0, dtype=F64), _normal(5, 4), _normal(5, 3)),
     "Dense-sequence": Case(lambda: Dense(4, 3, rng=0, dtype=F64), _normal(2, 3, 4), _normal(2, 3, 5),
@@ -80,13 +78,14 @@ CASES = {
                                            Dense(6, 2, rng=1, dtype=F64)]),
                        _normal(5, 4), _normal(5, 3), name="Dense(4→6)"),
     "Conv2D": Case(lambda: Conv2D(2, 3, 3, padding=1, rng=0, dtype=F64), _normal(2, 2, 5, 5),
-                   _normal(2, 3, 5, 5),
-                   xfail={"state": CONV, "second_backward": CONV, "bad_grad_out": CONV,
-                          "caller_owns_output": CONV}),
-    "MaxPool2D": Case(lambda: MaxPool2D(2), _normal(2, 2, 4, 4), _normal(2, 4, 4),
-                      xfail={"state": CONV, "caller_owns_output": CONV}),
-    "AvgPool2D": Case(lambda: AvgPool2D(2), _normal(2, 2, 4, 4), _normal(2, 4, 4),
-                      xfail={"state": CONV}),
+                   _normal(2, 3, 5, 5)),
+    "Conv2D-strided-dilated": Case(lambda: Conv2D(2, 3, (3, 2), stride=(2, 1), padding=1, dilation=(1, 2),
+                                                  rng=0, dtype=F64), _normal(2, 2, 7, 6), _normal(2, 3, 7, 6),
+                                   name="Conv2D"),
+    "MaxPool2D": Case(lambda: MaxPool2D(2), _normal(2, 2, 4, 4), _normal(2, 4, 4)),
+    "MaxPool2D-overlapping": Case(lambda: MaxPool2D(3, 1), _normal(2, 2, 5, 5), _normal(2, 5, 5),
+                                  name="MaxPool2D"),
+    "AvgPool2D": Case(lambda: AvgPool2D(2), _normal(2, 2, 4, 4), _normal(2, 4, 4)),
     # The recurrent layers' second input and output (the state) and cross-attention's context
     # are checked in test_recurrent.py and test_attention.py; here each runs with one input.
     "RNN": Case(lambda: RNN(3, 4, rng=0, dtype=F64), _normal(2, 5, 3), _normal(2, 5, 2)),

@@ -9,7 +9,7 @@ Where each layer lives:
     norm.py        BatchNorm, LayerNorm
     embedding.py   Embedding
     residual.py    Residual
-    conv.py        Conv2D, MaxPool2D, AvgPool2D
+    conv.py        Conv2D, MaxPool2D, AvgPool2D (and their math as functions: conv2d_naive, conv2d_forward, ...)
     recurrent.py   RNN, LSTM, GRU
     attention.py   MultiHeadAttention (self- and cross-), MultiHeadSelfAttention
     positional.py  PositionalEncoding (and the function sinusoidal_positional_encoding)
