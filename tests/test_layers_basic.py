@@ -405,3 +405,16 @@ def test_parameter_free_layers_keep_shape_and_stay_finite(x):
         assert np.all(np.isfinite(y)) and np.all(np.isfinite(dx)), repr(layer)
     flat = Flatten()(x)
     assert flat.shape == (x.shape[0], x[0].size)
+
+
+def test_embedding_grad_equals_one_hot_product_for_any_ids():
+    # dW = one_hot(ids)ᵀ · grad_out, for unsorted ids with repeats, unused tokens and an empty batch
+    rng = np.random.default_rng(4)
+    for shape in [(3, 5), (1, 1), (2, 0), (40,)]:
+        emb = Embedding(6, 3, rng=0, dtype=np.float64)
+        ids = rng.integers(0, 4, shape)                # tokens 4 and 5 never appear
+        emb.forward(ids)
+        g = rng.normal(size=ids.shape + (3,))
+        emb.backward(g)
+        one_hot = np.eye(6)[ids.ravel()]
+        np.testing.assert_allclose(emb.W.grad, one_hot.T @ g.reshape(-1, 3), atol=1e-12)
