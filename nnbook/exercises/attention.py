@@ -207,9 +207,9 @@ shift_encoding = Checker(
                 "the rotation of Section 13.5.",
                 like=lambda pe, delta: np.asarray(pe, float) + delta * np.repeat(
                     _omega(np.shape(pe)[1]), 2)[: np.shape(pe)[1]]),
-        Mistake("`np.roll` moves rows around; the rows you are given are not consecutive positions "
-                "(and the last ones would wrap around to the front). Compute each new row from its "
-                "own old row: turn every (sin, cos) pair by Δω_k.",
+        Mistake("`np.roll` moves rows around: the rows you are given need not be consecutive "
+                "positions, and the last ones would wrap around to the front. Compute each new row "
+                "from its own old row: turn every (sin, cos) pair by Δω_k.",
                 like=lambda pe, delta: np.roll(np.asarray(pe), -delta, axis=0)),
         Mistake("The angles are in radians: Δ positions turn pair k by Δ·ω_k radians, "
                 "`np.sin(delta * omega)`, no conversion from degrees.",
