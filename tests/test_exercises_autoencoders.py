@@ -87,9 +87,9 @@ def flag_mse_percentile(model, X_val, X_new, fpr):
 
 
 SOLUTIONS = {
-    "gaussian_kl": [kl, kl_keras_form, kl_loop],
+    "kl_per_example": [kl, kl_keras_form, kl_loop],
     "reparameterize_backward": [rb, rb_sqrt],
-    "auc": [auc_pairs, auc_sklearn, auc_ranks],
+    "pairwise_auc": [auc_pairs, auc_sklearn, auc_ranks],
     "flag_anomalies": [flag, flag_mse_percentile],
 }
 
@@ -111,21 +111,21 @@ def _errors(model, X, image=True, squared=True):
 
 WRONG = [
     # (checker, wrong function, words the hint must contain; None: no specific hint)
-    ("gaussian_kl", lambda mu, lv: -kl(mu, lv), "sign is flipped"),
-    ("gaussian_kl", lambda mu, lv: 0.5 * np.sum(1 + lv - mu ** 2 - np.exp(lv), axis=1), "sign is flipped"),
-    ("gaussian_kl", lambda mu, lv: 2 * kl(mu, lv), "½ is missing"),
-    ("gaussian_kl", lambda mu, lv: _kl(mu, lv, var=np.exp(2 * lv), log_var=2 * lv), "not log σ"),
-    ("gaussian_kl", lambda mu, lv: _kl(mu, lv, var=np.exp(2 * lv)), "σ⁴"),
-    ("gaussian_kl", lambda mu, lv: _kl(mu, lv, var=np.exp(lv / 2)), "not σ = exp"),
-    ("gaussian_kl", lambda mu, lv: _kl(mu, lv, log_var=-lv), "sign of the log term"),
-    ("gaussian_kl", lambda mu, lv: _kl(mu, lv, one=False), "−1 is missing"),
-    ("gaussian_kl", lambda mu, lv: _kl(mu, lv, sq=False), "μ must be squared"),
-    ("gaussian_kl", lambda mu, lv: _kl(mu, lv, reduce="mean"), "SUM over the latent"),
-    ("gaussian_kl", lambda mu, lv: np.mean(kl(mu, lv)), "single number"),
-    ("gaussian_kl", lambda mu, lv: np.sum(kl(mu, lv)), "single number"),
-    ("gaussian_kl", lambda mu, lv: _kl(mu, lv, axis=0), "batch axis 0"),
-    ("gaussian_kl", lambda mu, lv: 0.5 * np.sum(mu ** 2 + np.exp(lv) - np.log(lv) - 1, axis=1), None),
-    ("gaussian_kl", lambda mu, lv: 0.5 * np.sum(mu ** 2 + lv - np.log(lv) - 1, axis=1), None),
+    ("kl_per_example", lambda mu, lv: -kl(mu, lv), "sign is flipped"),
+    ("kl_per_example", lambda mu, lv: 0.5 * np.sum(1 + lv - mu ** 2 - np.exp(lv), axis=1), "sign is flipped"),
+    ("kl_per_example", lambda mu, lv: 2 * kl(mu, lv), "½ is missing"),
+    ("kl_per_example", lambda mu, lv: _kl(mu, lv, var=np.exp(2 * lv), log_var=2 * lv), "not log σ"),
+    ("kl_per_example", lambda mu, lv: _kl(mu, lv, var=np.exp(2 * lv)), "σ⁴"),
+    ("kl_per_example", lambda mu, lv: _kl(mu, lv, var=np.exp(lv / 2)), "not σ = exp"),
+    ("kl_per_example", lambda mu, lv: _kl(mu, lv, log_var=-lv), "sign of the log term"),
+    ("kl_per_example", lambda mu, lv: _kl(mu, lv, one=False), "−1 is missing"),
+    ("kl_per_example", lambda mu, lv: _kl(mu, lv, sq=False), "μ must be squared"),
+    ("kl_per_example", lambda mu, lv: _kl(mu, lv, reduce="mean"), "SUM over the latent"),
+    ("kl_per_example", lambda mu, lv: np.mean(kl(mu, lv)), "single number"),
+    ("kl_per_example", lambda mu, lv: np.sum(kl(mu, lv)), "single number"),
+    ("kl_per_example", lambda mu, lv: _kl(mu, lv, axis=0), "batch axis 0"),
+    ("kl_per_example", lambda mu, lv: 0.5 * np.sum(mu ** 2 + np.exp(lv) - np.log(lv) - 1, axis=1), None),
+    ("kl_per_example", lambda mu, lv: 0.5 * np.sum(mu ** 2 + lv - np.log(lv) - 1, axis=1), None),
     ("reparameterize_backward", lambda g, lv, e: (g * e * np.exp(lv / 2) / 2, g), "Swap"),
     ("reparameterize_backward", lambda g, lv, e: (g, g * e * np.exp(lv / 2)), "½ is missing"),
     ("reparameterize_backward", lambda g, lv, e: (g, g * e * np.exp(lv) / 2), "not exp(logvar)"),
@@ -136,18 +136,18 @@ WRONG = [
     ("reparameterize_backward", lambda g, lv, e: (g.sum(0), (g * e * np.exp(lv / 2) / 2).sum(0)), "no sum"),
     ("reparameterize_backward", lambda g, lv, e: (g, g * e * np.exp(lv / 2) / 2 * np.exp(lv / 2)), "not exp(logvar)"),
     ("reparameterize_backward", lambda g, lv, e: (g, g * e / (2 * np.exp(lv / 2))), None),
-    ("auc", lambda n, a: 1 - auc_pairs(n, a), "1 − the right one"),
-    ("auc", lambda n, a: auc_sklearn(a, n), "1 − the right one"),
-    ("auc", lambda n, a: float(np.mean(np.asarray(a)[None, :] > np.asarray(n)[:, None])), "counted ties as 0"),
-    ("auc", lambda n, a: float(np.mean(np.asarray(a)[None, :] >= np.asarray(n)[:, None])), "not 1"),
-    ("auc", lambda n, a: float(np.mean([x > y for x, y in zip(a, n)])), "EVERY anomaly"),
-    ("auc", lambda n, a: float(np.mean(np.asarray(a) > np.asarray(n))), "EVERY anomaly"),
-    ("auc", lambda n, a: float(np.mean(a) > np.mean(n)), "means or medians"),
-    ("auc", lambda n, a: float(np.mean(np.asarray(a) > np.max(n))), "LARGEST normal"),
-    ("auc", lambda n, a: auc_pairs(n, a) * len(n) * len(a), "number of pairs"),
-    ("auc", lambda n, a: auc_pairs(n, a) * len(n) * len(a) / (len(n) + len(a)), "n + m"),
-    ("auc", lambda n, a: float(np.median(a) > np.median(n)), "means or medians"),
-    ("auc", lambda n, a: float(np.mean(a) / (np.mean(a) + np.mean(n))), None),
+    ("pairwise_auc", lambda n, a: 1 - auc_pairs(n, a), "1 − the right one"),
+    ("pairwise_auc", lambda n, a: auc_sklearn(a, n), "1 − the right one"),
+    ("pairwise_auc", lambda n, a: float(np.mean(np.asarray(a)[None, :] > np.asarray(n)[:, None])), "counted ties as 0"),
+    ("pairwise_auc", lambda n, a: float(np.mean(np.asarray(a)[None, :] >= np.asarray(n)[:, None])), "not 1"),
+    ("pairwise_auc", lambda n, a: float(np.mean([x > y for x, y in zip(a, n)])), "EVERY anomaly"),
+    ("pairwise_auc", lambda n, a: float(np.mean(np.asarray(a) > np.asarray(n))), "EVERY anomaly"),
+    ("pairwise_auc", lambda n, a: float(np.mean(a) > np.mean(n)), "means or medians"),
+    ("pairwise_auc", lambda n, a: float(np.mean(np.asarray(a) > np.max(n))), "LARGEST normal"),
+    ("pairwise_auc", lambda n, a: auc_pairs(n, a) * len(n) * len(a), "number of pairs"),
+    ("pairwise_auc", lambda n, a: auc_pairs(n, a) * len(n) * len(a) / (len(n) + len(a)), "n + m"),
+    ("pairwise_auc", lambda n, a: float(np.median(a) > np.median(n)), "means or medians"),
+    ("pairwise_auc", lambda n, a: float(np.mean(a) / (np.mean(a) + np.mean(n))), None),
     ("flag_anomalies", lambda m, v, n, f: np.flatnonzero(flag(m, v, n, f)), "boolean mask"),
     ("flag_anomalies", lambda m, v, n, f: _errors(m, n) > np.quantile(_errors(m, n), 1 - f), "NORMAL validation"),
     ("flag_anomalies", lambda m, v, n, f: _errors(m, n, image=False) > np.quantile(_errors(m, v, image=False), 1 - f),
@@ -203,12 +203,12 @@ def test_each_hint_fires_for_its_own_mistake_only():
 def test_references_are_nnlib_and_agree_with_scikit_learn():
     r = np.random.default_rng(0)
     mu, lv = r.normal(size=(5, 3)), r.normal(size=(5, 3))
-    np.testing.assert_allclose(check.gaussian_kl.reference(mu, lv), gaussian_kl_per_example(mu, lv))
+    np.testing.assert_allclose(check.kl_per_example.reference(mu, lv), gaussian_kl_per_example(mu, lv))
     g, e = r.normal(size=(5, 3)), r.normal(size=(5, 3))
     for a, b in zip(check.reparameterize_backward.reference(g, lv, e), reparameterize_backward(g, lv, e)):
         np.testing.assert_array_equal(a, b)
-    for case in check.auc.cases:
-        assert check.auc.expected_for(case) == pytest.approx(auc_sklearn(*case.args), abs=1e-12)
+    for case in check.pairwise_auc.cases:
+        assert check.pairwise_auc.expected_for(case) == pytest.approx(auc_sklearn(*case.args), abs=1e-12)
 
 
 def test_flag_cases_have_mixed_verdicts_and_no_score_near_the_threshold():

@@ -4,13 +4,13 @@ Conventions are nnlib's: a batch of codes is ``(N, d)``; a VAE's encoder gives t
 and the log-variances ``logvar`` = log σ² (not log σ), so σ = exp(½·logvar); an autoencoder's
 decoder outputs logits, the image is their sigmoid. The references are nnlib's own functions
 (:func:`nnlib.divergences.gaussian_kl_per_example`,
-:func:`nnlib.layers.reparameterize.reparameterize_backward`); ``auc`` is the rank definition
-(scikit-learn's ``roc_auc_score`` gives the same numbers, see the tests).
+:func:`nnlib.layers.reparameterize.reparameterize_backward`); ``pairwise_auc`` is the pairwise
+definition (scikit-learn's ``roc_auc_score`` gives the same numbers, see the tests).
 
 ==========================================  ====================================================
 checker                                     recognises (hint given)
 ==========================================  ====================================================
-``gaussian_kl(mu, logvar)`` → (N,)          the sign; the ½; logvar read as log σ (σ² = e^{2·lv});
+``kl_per_example(mu, logvar)`` → (N,)       the sign; the ½; logvar read as log σ (σ² = e^{2·lv});
                                             the standard deviation where the variance belongs;
                                             the log term's sign; the −1 forgotten; μ not squared;
                                             a mean over the latent dimensions; one number for
@@ -19,11 +19,12 @@ checker                                     recognises (hint given)
 eps)`` → (d_mu, d_logvar)                   gradient with respect to σ (grad·ε); ε forgotten;
                                             d_mu scaled by σ or ε; the two outputs swapped;
                                             gradients summed over the batch
-``auc(scores_normal, scores_anomalous)``    the direction reversed (1 − AUC); ties counted as
-→ float                                     0 or as 1 instead of ½; pairs matched by position
-                                            (zip) instead of all pairs; the means compared;
-                                            anomalies above the largest normal score; a count,
-                                            not a fraction; divided by n + m
+``pairwise_auc(scores_normal,               the direction reversed (1 − AUC); ties counted as
+scores_anomalous)`` → float                 0 or as 1 instead of ½; pairs matched by position
+                                            (zip) instead of all pairs; one summary (mean,
+                                            median) of each list compared; anomalies above the
+                                            largest normal score; a count, not a fraction;
+                                            divided by n + m
 ``flag_anomalies(model, X_val, X_new,       the threshold taken from X_new (a leak); the logits
 fpr)`` → bool (N_new,)                      scored instead of the image (sigmoid forgotten); the
                                             fpr-quantile instead of the (1 − fpr)-quantile; one
@@ -45,7 +46,7 @@ from nnlib.model import Sequential
 from .common import COMMON
 from .core import Case, Checker, Mistake
 
-__all__ = ["gaussian_kl", "reparameterize_backward", "auc", "flag_anomalies"]
+__all__ = ["kl_per_example", "reparameterize_backward", "pairwise_auc", "flag_anomalies"]
 
 _rng = np.random.default_rng(14)
 
@@ -81,9 +82,9 @@ _KL_LV = _r(4, 3, scale=0.7)
 _KL_MU_WIDE = _r(3, 5, scale=2.0)
 _KL_LV_WIDE = np.array([[-6.0, -2.0, 0.0, 1.5, 3.0], [2.0, -1.0, 0.5, -3.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
 
-gaussian_kl = Checker(
-    "gaussian_kl", gaussian_kl_per_example, arg_names=("mu", "logvar"),
-    signature="gaussian_kl(mu, logvar)",
+kl_per_example = Checker(
+    "kl_per_example", gaussian_kl_per_example, arg_names=("mu", "logvar"),
+    signature="kl_per_example(mu, logvar)",
     cases=[
         Case(_KL_MU1, _KL_LV1, label="one example, one dimension: μ = 2, log σ² = 1.5"),
         Case(np.array([[0.0, 0.0]]), np.array([[1.0, -0.5]]), label="μ = 0, log σ² = 1 and −0.5"),
@@ -183,9 +184,9 @@ def _pairs(s_n, s_a, higher, tie):
     return (s_a > s_n if higher else s_a < s_n) + tie * (s_a == s_n)
 
 
-auc = Checker(
-    "auc", _auc, arg_names=("scores_normal", "scores_anomalous"),
-    signature="auc(scores_normal, scores_anomalous)",
+pairwise_auc = Checker(
+    "pairwise_auc", _auc, arg_names=("scores_normal", "scores_anomalous"),
+    signature="pairwise_auc(scores_normal, scores_anomalous)",
     cases=[
         Case(np.array([0.1, 0.2, 0.3]), np.array([0.5, 0.9]), label="perfect separation: AUC = 1"),
         Case(np.array([4.0, 1.0, 2.0, 8.0]), np.array([3.0, 5.0]), label="overlapping scores"),
