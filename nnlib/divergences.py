@@ -34,7 +34,10 @@ def _checked(mu, logvar):
 
 
 def gaussian_kl_per_example(mu, logvar):
-    """KL(N(μ, diag σ²) ‖ N(0, I)) of each example: ½ Σ_j (μ² + σ² − log σ² − 1). (N, d) -> (N,)."""
+    """KL(N(μ, diag σ²) ‖ N(0, I)) of each example, (N, d) -> (N,):
+
+        ½ Σ_j (μ_j² + σ_j² − log σ_j² − 1),   σ² = exp(logvar).
+    """
     mu, logvar = _checked(mu, logvar)
     return 0.5 * np.sum(mu * mu + np.exp(logvar) - logvar - 1, axis=1)
 
@@ -50,9 +53,9 @@ def gaussian_kl(mu, logvar) -> float:
 def gaussian_kl_grad(mu, logvar):
     """(dKL/dμ, dKL/d(log σ²)) of :func:`gaussian_kl`, each (N, d):
 
-        dKL/dμ = μ / N,    dKL/d(log σ²) = ½ (σ² − 1) / N     (σ² = exp(log σ²)).
+        dKL/dμ = μ / N,    dKL/d(log σ²) = ½ (σ² − 1) / N.
 
-    Zero at μ = 0, σ² = 1: the KL pulls every code towards the prior N(0, I).
+    Zero at μ = 0, σ² = 1: the KL pulls every code towards N(0, I).
     """
     mu, logvar = _checked(mu, logvar)
     N = mu.shape[0]

@@ -22,7 +22,7 @@ from .base import Layer, check_input
 
 
 def reparameterize(mu, logvar, eps):
-    """z = μ + exp(½ log σ²) ⊙ ε. mu, logvar, eps: the same shape, e.g. (N, d). Returns z."""
+    """z = μ + exp(½ log σ²) ⊙ ε. mu, logvar, eps, z: one shape, (N, d)."""
     return mu + np.exp(0.5 * logvar) * eps
 
 
@@ -68,21 +68,23 @@ class Reparameterize(Layer):
     def forward(self, h):
         """h: (N, 2d) = [μ | log σ²] -> z = μ + exp(½ log σ²) ⊙ ε: (N, d).
 
-        Caches (log σ², ε) for backward; ε is drawn here in training mode, zero in eval mode.
+        Caches (log σ², ε) for backward. ε ~ N(0, I) in training mode,
+        ε = 0 in eval mode (z = μ).
         """
         h = np.asarray(h)
         if not np.issubdtype(h.dtype, np.floating):
             h = h.astype(np.float64)
         mu, logvar = self.split(h)
         if self.training:
-            eps = self.rng.standard_normal(mu.shape).astype(h.dtype, copy=False)
+            eps = self.rng.standard_normal(mu.shape)
+            eps = eps.astype(h.dtype, copy=False)
         else:
             eps = np.zeros_like(mu)
-        self.cache = (logvar.copy(), eps)     # a copy: the caller owns h (contract rule 4)
+        self.cache = (logvar.copy(), eps)   # a copy: h is the caller's
         return reparameterize(mu, logvar, eps)
 
     def backward(self, grad_out):
-        """grad_out: dL/dz (N, d) -> dL/dh (N, 2d) = [dL/dμ | dL/d(log σ²)]."""
+        """grad_out = dL/dz (N, d) -> [dL/dμ | dL/d(log σ²)] (N, 2d)."""
         logvar, eps = self._cached()
         grad_out = self._check_grad_out(grad_out, eps.shape)
         d_mu, d_logvar = reparameterize_backward(grad_out, logvar, eps)
