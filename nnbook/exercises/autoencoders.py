@@ -25,12 +25,14 @@ scores_anomalous)`` → float                 0 or as 1 instead of ½; pairs mat
                                             median) of each list compared; anomalies above the
                                             largest normal score; a count, not a fraction;
                                             divided by n + m
-``flag_anomalies(model, X_val, X_new,       the threshold taken from X_new (a leak); the logits
-fpr)`` → bool (N_new,)                      scored instead of the image (sigmoid forgotten); the
-                                            fpr-quantile instead of the (1 − fpr)-quantile; one
-                                            score for the whole batch; flags reversed; absolute
-                                            instead of squared error; the largest validation
-                                            score as threshold; indices instead of a mask
+``flag_anomalies(model, X_val, X_new,       the threshold taken from X_new, or from X_val and
+fpr)`` → bool (N_new,)                      X_new pooled (a leak); the logits scored instead of
+                                            the image (sigmoid forgotten); the fpr-quantile
+                                            instead of the (1 − fpr)-quantile; one score for the
+                                            whole batch; flags reversed; absolute instead of
+                                            squared error; a threshold that ignores fpr (the
+                                            largest validation score, mean + 2·std); indices
+                                            instead of a mask
 ==========================================  ====================================================
 """
 from __future__ import annotations
