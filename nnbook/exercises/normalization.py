@@ -35,7 +35,7 @@ import math
 import numpy as np
 
 from nnlib.layers import BatchNorm
-from nnlib.layers.norm import _normalize_backward
+from nnlib.layers.norm import normalize_backward
 
 from .common import COMMON
 from .core import Case, Checker, Mistake
@@ -225,7 +225,7 @@ batchnorm_forward = Checker(
 # --------------------------------------------------------------------------- batch norm backward
 def _bn_backward(grad_out, x_hat, gamma, inv_std):
     """nnlib's shared normalization backward, plus the γ and β gradients."""
-    dx = _normalize_backward(grad_out * gamma, x_hat, inv_std, axes=(0,))
+    dx = normalize_backward(grad_out * gamma, x_hat, inv_std, axes=(0,))
     return dx, (grad_out * x_hat).sum(axis=0), grad_out.sum(axis=0)
 
 
