@@ -4,6 +4,7 @@ One concept per module:
 
     activations   sigmoid, relu, softmax ... and their derivatives
     losses        MSE, cross-entropy, ... (value + gradient)
+    divergences   KL divergence of a Gaussian from N(0, I) (a VAE's regularizer; value + gradient)
     init          Xavier/Glorot and He/Kaiming initializers; the shared random generator
     layers/       Dense, Conv2D, BatchNorm, LSTM, attention, transformer ... (forward + backward)
     optimizers    SGD, Adam, ... ;  schedules   learning-rate schedules

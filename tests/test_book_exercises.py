@@ -234,6 +234,9 @@ DISCRETE_SLIDERS = {
     ("ch02", "depth"),                                # a number of layers (5 depths, 2 … 30)
     ("ch03", "k"),                                    # log₂ of a unit count (H = 1 … 32)
     ("ch06", "log_peak"),                             # each position trains 5 networks (chapter budget)
+    ("ch10", "k"), ("ch10", "s"), ("ch10", "p"), ("ch10", "d"),  # kernel size, stride, padding,
+    ("ch10", "depth"),                                # dilation and layer count: small integers
+    ("ch13", "query"),                                # a position in a short sequence
 }
 
 

@@ -31,8 +31,8 @@ import pytest
 import nnlib.layers
 from nnlib.layers import (GRU, LSTM, RNN, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, ELU, Embedding,
                           Flatten, GELU, LayerNorm, LeakyReLU, LogSoftmax, MaxPool2D, MultiHeadAttention,
-                          MultiHeadSelfAttention, PositionalEncoding, ReLU, Residual, Sigmoid, Softmax, Tanh,
-                          TransformerBlock)
+                          MultiHeadSelfAttention, PositionalEncoding, ReLU, Reparameterize, Residual, Sigmoid,
+                          Softmax, Tanh, TransformerBlock)
 from nnlib.layers.base import Layer
 from nnlib.model import Sequential
 
@@ -102,6 +102,7 @@ CASES = {
                                _normal(2, 3, 5)),
     "TransformerBlock": Case(lambda: TransformerBlock(4, 2, 6, causal=True, rng=0, dtype=F64),
                              _normal(2, 3, 4), _normal(2, 3, 5)),
+    "Reparameterize": Case(lambda: Reparameterize(2, rng=0), _normal(5, 4), _normal(5, 3)),
 }
 
 

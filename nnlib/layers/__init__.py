@@ -14,6 +14,7 @@ Where each layer lives:
     attention.py   MultiHeadAttention (self- and cross-), MultiHeadSelfAttention
     positional.py  PositionalEncoding (and the function sinusoidal_positional_encoding)
     transformer.py TransformerBlock (pre-LN: attention + MLP, each with LayerNorm and a residual)
+    reparameterize.py  Reparameterize (a VAE's sample z = μ + σ ⊙ ε; functions reparameterize, ...)
 """
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .attention import MultiHeadAttention, MultiHeadSelfAttention
@@ -25,6 +26,7 @@ from .embedding import Embedding
 from .norm import BatchNorm, LayerNorm
 from .positional import PositionalEncoding
 from .recurrent import GRU, LSTM, RNN
+from .reparameterize import Reparameterize
 from .residual import Residual
 from .transformer import TransformerBlock
 
@@ -33,5 +35,5 @@ __all__ = [
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "GELU", "Softmax", "LogSoftmax",
     "Dropout", "BatchNorm", "LayerNorm", "Embedding", "Residual",
     "Conv2D", "MaxPool2D", "AvgPool2D", "RNN", "LSTM", "GRU", "MultiHeadAttention",
-    "MultiHeadSelfAttention", "PositionalEncoding", "TransformerBlock",
+    "MultiHeadSelfAttention", "PositionalEncoding", "TransformerBlock", "Reparameterize",
 ]

@@ -124,13 +124,13 @@ class MultiHeadAttention(Layer):
                 getattr(self, f"b_{w}").grad = db[k * d:(k + 1) * d].copy()
         return None if dx is None else dx.reshape(inp.shape)
 
-    def _split_heads(self, z):
+    def split_heads(self, z):
         """(N, T, d_model) → (N, h, T, d_k): head i owns columns i*d_k ... (i+1)*d_k - 1."""
         N, T, _ = z.shape
         return z.reshape(N, T, self.num_heads, self.d_k).transpose(0, 2, 1, 3)
 
-    def _merge_heads(self, z):
-        """(N, h, T, d_k) → (N, T, d_model): the inverse of _split_heads (a copy)."""
+    def merge_heads(self, z):
+        """(N, h, T, d_k) → (N, T, d_model): the inverse of split_heads (a copy)."""
         N, _, T, _ = z.shape
         return z.transpose(0, 2, 1, 3).reshape(N, T, self.d_model)
 
@@ -162,13 +162,13 @@ class MultiHeadAttention(Layer):
             (Q,), (K, V) = self._project(x, "q"), self._project(ctx, "kv")
         else:                                                       # self-attention
             Q, K, V = self._project(x, "qkv")
-        Q, K, V = self._split_heads(Q), self._split_heads(K), self._split_heads(V)   # (N, h, ·, d_k)
+        Q, K, V = self.split_heads(Q), self.split_heads(K), self.split_heads(V)   # (N, h, ·, d_k)
         S = Q @ K.transpose(0, 1, 3, 2)
         S *= self.scale                                             # (N, h, T, S)
         if self.causal:
             S += self._future_mask(S.shape[-2], S.shape[-1], S.dtype)
         A = softmax(S, axis=-1)             # exp(-inf) = 0: masked keys get weight 0 exactly
-        C = self._merge_heads(A @ V)                                # (N, T, d_model)
+        C = self.merge_heads(A @ V)                                # (N, T, d_model)
         self.cache = dict(x=x, context=ctx if given else None, Q=Q, K=K, V=V, A=A, C=C)
         (y,) = self._project(C, "o")
         return y
@@ -182,7 +182,7 @@ class MultiHeadAttention(Layer):
         grad_out = np.asarray(grad_out, dtype=x.dtype)
         check_input(self.name + ".backward", grad_out, f"{x.shape}", np.shape(grad_out) == x.shape)
         # Walk the forward pass backwards: y = C W_o + b_o, C = A V, A = softmax(S), S = Q K^T / √d_k.
-        dC = self._split_heads(self._project_backward("o", C, [grad_out]))   # (N, h, T, d_k)
+        dC = self.split_heads(self._project_backward("o", C, [grad_out]))   # (N, h, T, d_k)
         dA = dC @ V.transpose(0, 1, 3, 2)
         dV = A.transpose(0, 1, 3, 2) @ dC
         dS = softmax_backward(A, dA, axis=-1)     # masked entries have A = 0: no gradient, rightly
@@ -200,8 +200,8 @@ class MultiHeadAttention(Layer):
             heads(2)[...] = dV
             return self._project_backward("qkv", x, [dZ.reshape(N, T, 3 * self.d_model)], need)
         dQ, dK, dV = dS @ K, dS.transpose(0, 1, 3, 2) @ Q, dV
-        dx = self._project_backward("q", x, [self._merge_heads(dQ)], need)
-        d_ctx = self._project_backward("kv", ctx, [self._merge_heads(dK), self._merge_heads(dV)], need)
+        dx = self._project_backward("q", x, [self.merge_heads(dQ)], need)
+        d_ctx = self._project_backward("kv", ctx, [self.merge_heads(dK), self.merge_heads(dV)], need)
         return dx, d_ctx
 
 

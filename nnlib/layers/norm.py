@@ -2,7 +2,7 @@
 
 Both compute x̂ = (x − μ) / √(σ² + eps) and output y = γ x̂ + β with learned γ, β; they
 differ only in *which* axes μ and σ² are taken over. So they share their backward passes:
-:func:`_scale_shift_backward` for y = γ x̂ + β and :func:`_normalize_backward` for x̂.
+:func:`_scale_shift_backward` for y = γ x̂ + β and :func:`normalize_backward` for x̂.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _scale_shift_backward(layer, grad_out, x_hat, axes, shape):
     return grad_out * layer.gamma.data.reshape(shape)
 
 
-def _normalize_backward(dx_hat, x_hat, inv_std, axes):
+def normalize_backward(dx_hat, x_hat, inv_std, axes):
     """dL/dx for x̂ = (x − mean(x)) · inv_std, where mean and variance run over ``axes``.
 
     dx_hat: dL/dx̂; x_hat, inv_std: from the forward pass (inv_std broadcastable).
@@ -108,7 +108,7 @@ class BatchNorm(Layer):
         if not training:
             # eval: mean and variance are constants, so x̂ is just an affine function of x
             return dx_hat * inv_std
-        return _normalize_backward(dx_hat, x_hat, inv_std, axes)
+        return normalize_backward(dx_hat, x_hat, inv_std, axes)
 
     def astype(self, dtype):
         super().astype(dtype)
@@ -159,7 +159,7 @@ class LayerNorm(Layer):
         grad_out = self._check_grad_out(grad_out, x_hat.shape)
         leading = tuple(range(x_hat.ndim - 1))
         dx_hat = _scale_shift_backward(self, grad_out, x_hat, leading, (self.normalized_dim,))
-        return _normalize_backward(dx_hat, x_hat, inv_std, axes=(-1,))
+        return normalize_backward(dx_hat, x_hat, inv_std, axes=(-1,))
 
     def __repr__(self):
         return f"LayerNorm({self.normalized_dim})"
