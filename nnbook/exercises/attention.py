@@ -143,10 +143,10 @@ masked_attention = Checker(
         Mistake("np.exp overflowed at large scores (e^710 is inf in float64): subtract each row's "
                 "maximum before exponentiating, or use `softmax` from nnlib.activations, which "
                 "does. -inf stays -inf after the shift, so hidden keys still get exactly 0.",
-                when=lambda o: warned(o, "overflow") or (has_nonfinite(o) and o.case.label.startswith("large"))),
+                when=lambda o: warned(o, "overflow") or (has_nonfinite(o) and o.case.label.startswith("large")), on_error=True),
         Mistake("`K.T` reverses ALL the axes of a batch (N, S, d_k) into (d_k, S, N). Swap only the "
                 "last two: `np.swapaxes(K, -1, -2)` (or `K.transpose(0, 2, 1)` for 3-D arrays).",
-                when=lambda o: "matmul" in o.error_text and np.ndim(o.args[1]) > 2),
+                when=lambda o: "matmul" in o.error_text and np.ndim(o.args[1]) > 2, on_error=True),
         *COMMON,
     ])
 

@@ -209,7 +209,7 @@ pairwise_auc = Checker(
         Mistake("Compare EVERY anomaly with EVERY normal example (n·m pairs), not the i-th with the "
                 "i-th: the two lists are not paired, and need not even have the same length.",
                 when=lambda o: "broadcast" in o.error_text or _close(
-                    o.got, np.mean([(a > n) + 0.5 * (a == n) for n, a in zip(o.args[0], o.args[1])]))),
+                    o.got, np.mean([(a > n) + 0.5 * (a == n) for n, a in zip(o.args[0], o.args[1])])), on_error=True),
         Mistake("That is the fraction of anomalies above the LARGEST normal score (one threshold). "
                 "The AUC averages over all thresholds: compare every anomaly with every normal score.",
                 like=lambda n, a: float(np.mean(np.asarray(a) > np.max(n)))),

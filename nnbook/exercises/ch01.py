@@ -44,7 +44,7 @@ def _neuron(x, w, b):
     return _sigmoid(x @ w + b)
 
 
-_X1 = np.array([0.5, -1.0, 2.0])
+_X1 = np.array([1.5, -0.5, 1.0])   # not the chapter's example x: no coincidences with its weights
 _W1 = np.array([0.4, 0.3, -0.2])
 _XB = np.round(_rng.normal(size=(4, 3)), 2)
 
@@ -54,6 +54,9 @@ neuron = Checker(
         Case(_X1, _W1, 0.1, label="one example, D = 3"),
         Case(_X1, _W1, -1.5, label="a negative bias"),
         Case(_XB, _W1, 0.5, label="a batch of 4 examples (N, D) → (N,)"),
+        Case(np.array([[0.3, -1.2, 0.5, 2.0, -0.7], [1.1, 0.4, -0.9, 0.0, 0.6]]),
+             np.array([0.2, -0.5, 0.8, 0.1, -0.3]), -0.2, label="D = 5 features: any D, not only 3"),
+        Case(np.array([2.0]), np.array([-1.5]), 0.5, label="D = 1: one feature"),
     ],
     mistakes=[
         Mistake("The bias is missing: z = x·w + b, then σ(z).", like=lambda x, w, b: _sigmoid(x @ w)),
@@ -100,7 +103,7 @@ _W2 = np.array([0.2, -0.4])
 perceptron_update = Checker(
     "perceptron_update", _update, arg_names=("w", "b", "x", "y", "lr"),
     signature="perceptron_update(w, b, x, y, lr)", output_names=("w", "b"),
-    allow_mutation=True,  # updating w in place is fine, as long as the new w is returned
+    allow_mutation=("w",),  # updating w in place is fine, as long as the new w is returned
     cases=[
         Case(_W2, -0.1, np.array([1.0, 0.5]), 1.0, 0.5,
              label="a positive example classified 0: move towards it"),
@@ -109,6 +112,8 @@ perceptron_update = Checker(
         Case(_W2, 0.1, np.array([-1.0, 1.0]), 0.0, 0.5, label="classified correctly: no change"),
         Case(np.zeros(2), 0.0, np.array([1.0, 1.0]), 0.0, 1.0,
              label="starting from w = 0, b = 0 (z = 0 → ŷ = 0)"),
+        Case(np.array([-5.0, -5.0]), 0.0, np.array([1.0, 1.0]), 1.0, 0.5,
+             label="ONE step, even when it does not yet fix this example"),
     ],
     mistakes=[
         Mistake("Sign error: the rule is w ← w + η (y − ŷ) x (and b ← b + η (y − ŷ)); with y = 1 "

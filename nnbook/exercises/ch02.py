@@ -59,9 +59,12 @@ sigmoid = Checker(
         Case(_Z_SMALL, label="a few values around 0"),
         Case(_Z_BATCH, label="a batch (3, 4): works element-wise on any shape"),
         Case(_Z_EXTREME, label="extreme inputs: z = ±1000 must not overflow"),
+        Case(np.array([-3, 0, 2]), label="integer inputs: the output is still a fraction"),
+        Case(np.array([-30.0, -20.0]), label="very negative z: tiny values, to full relative "
+             "precision (no 1 − (almost 1))", atol=0.0, rtol=1e-9),
     ],
     mistakes=[
-        Mistake(_OVERFLOW_EXP, when=lambda o: warned(o, "overflow")),
+        Mistake(_OVERFLOW_EXP, when=lambda o: warned(o, "overflow"), on_error=True),
         Mistake("Sign error: σ(z) = 1/(1 + e^(−z)); you computed σ(−z) = 1/(1 + e^(z)).",
                 like=lambda z: _sig_naive(-z)),
         Mistake("That is tanh, not the sigmoid: σ(z) = 1/(1 + e^(−z)) lies in (0, 1).",
@@ -143,6 +146,8 @@ softmax = Checker(
         Case(np.round(_rng.normal(0, 1, size=(3, 3)), 3),
              label="a square batch (3, 3): rows, not columns"),
         Case(np.array([[1000.0, 1001.0, 1002.0]]), label="large logits: must not overflow"),
+        Case(np.array([[800.0, 0.0, -800.0]]),
+             label="one row spanning 1600: only subtracting the row MAX keeps every exponent ≤ 0"),
         Case(np.array([[1000.0, 1001.0, 1002.0], [-1002.0, -1001.0, -1000.0]]),
              label="rows on very different scales"),
     ],
@@ -153,7 +158,7 @@ softmax = Checker(
                 "Each row must sum to 1: `np.sum(e, axis=-1, keepdims=True)`.",
                 like=_softmax_whole),
         Mistake(_KEEPDIMS, like=_softmax_no_keepdims),
-        Mistake(_KEEPDIMS, when=lambda o: "could not be broadcast" in o.error_text),
+        Mistake(_KEEPDIMS, when=lambda o: "could not be broadcast" in o.error_text, on_error=True),
         Mistake("`z -= z.max(...)` subtracts IN PLACE, changing the caller's logits. Write "
                 "`z = z - z.max(axis=-1, keepdims=True)`, which makes a new array.",
                 kinds=("mutated",)),
@@ -161,7 +166,7 @@ softmax = Checker(
                 "below it underflows to 0/0 = NaN. Subtract each row's own maximum: "
                 "`z.max(axis=-1, keepdims=True)`.", like=_softmax_global_shift),
         Mistake(_NO_SHIFT, like=_softmax_naive),
-        Mistake(_NO_SHIFT, when=lambda o: warned(o, "overflow", "invalid value")),
+        Mistake(_NO_SHIFT, when=lambda o: warned(o, "overflow", "invalid value"), on_error=True),
         *COMMON,
     ])
 
@@ -216,7 +221,7 @@ sigmoid_prime = Checker(
         Mistake("`1 - σ(z)**2` is the pattern of tanh′; the sigmoid's is σ(z) · (1 − σ(z)).",
                 like=lambda z: 1 - A.sigmoid(z) ** 2),
         Mistake(_OVERFLOW_EXP + " Reuse your stable `sigmoid`.",
-                when=lambda o: warned(o, "overflow")),
+                when=lambda o: warned(o, "overflow"), on_error=True),
         *COMMON,
     ])
 
@@ -235,6 +240,6 @@ tanh_prime = Checker(
                 "pre-activation z; apply tanh once.", like=lambda z: 1 - np.tanh(np.tanh(z)) ** 2),
         Mistake("Missing square: tanh′(z) = 1 − tanh(z)².", like=lambda z: 1 - np.tanh(z)),
         Mistake("`np.cosh(z)` overflows for |z| > ~710. 1/cosh² equals `1 - np.tanh(z)**2`, "
-                "which is stable (np.tanh saturates at ±1).", when=lambda o: warned(o, "overflow")),
+                "which is stable (np.tanh saturates at ±1).", when=lambda o: warned(o, "overflow"), on_error=True),
         *COMMON,
     ])

@@ -21,9 +21,11 @@ checker                             recognises (hint given)
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from .common import COMMON
+from .common import COMMON, failing_line
 from .core import Case, Checker, Mistake
 
 __all__ = ["dense_forward", "count_parameters", "mlp_forward"]
@@ -49,6 +51,8 @@ dense_forward = Checker(
         Case(_r(4, 3), _r(3, 2), _r(2), label="N = 4 examples, 3 → 2 units"),
         Case(_r(1, 5), _r(5, 3), _r(3), label="a single example as a (1, D) row"),
         Case(_r(3, 3), _r(3, 3), _r(3), label="a square W (3 → 3): transposes are silent here"),
+        Case(np.array([[0, 1], [1, 1], [2, 0]]), np.array([[0.5, -1.0, 0.25], [1.5, 0.5, -0.75]]),
+             np.array([0.1, 0.2, 0.3]), label="integer inputs X (like Chapter 1's corners)"),
     ],
     mistakes=[
         Mistake(_TRANSPOSE, like=lambda X, W, b: X @ W.T + b),
@@ -56,8 +60,15 @@ dense_forward = Checker(
         Mistake("The bias is missing: Z = X @ W + b (b is broadcast to every row).",
                 like=lambda X, W, b: X @ W),
         Mistake("`X * W` multiplies entry by entry; a layer needs the matrix product `X @ W`.",
-                when=lambda o: "could not be broadcast" in o.error_text),
-        Mistake(_TRANSPOSE, when=lambda o: "matmul" in o.error_text or "not aligned" in o.error_text),
+                when=lambda o: "could not be broadcast" in o.error_text
+                and re.search(r"X\s*\*\s*W\b", failing_line(o)) is not None, on_error=True),
+        Mistake("The bias is a row `(D_out,)`, added to every row of `X @ W`; a column `(D_out, 1)` "
+                "lines up with the examples instead (the column convention's habit). Use `b` as "
+                "given.",
+                when=lambda o: "could not be broadcast" in o.error_text
+                and re.search(r"reshape\(\s*-1\s*,\s*1\s*\)|\[:,\s*None\]|\.T\b", failing_line(o))
+                is not None and "b" in failing_line(o), on_error=True),
+        Mistake(_TRANSPOSE, when=lambda o: "matmul" in o.error_text or "not aligned" in o.error_text, on_error=True),
         *COMMON,
     ])
 
@@ -74,6 +85,8 @@ count_parameters = Checker(
         Case([4, 5], label="one layer, 4 → 5"),
         Case([784, 128, 64, 10], label="an MNIST MLP 784 → 128 → 64 → 10"),
         Case([7], label="only an input layer: nothing to learn"),
+        Case([50_000, 50_000], label="one very wide layer: 2,500,050,000 parameters (more than "
+             "a 32-bit integer holds)"),
     ],
     mistakes=[
         Mistake("Biases are parameters too: each layer has D_in·D_out weights PLUS D_out biases "
@@ -104,12 +117,23 @@ def _mlp(X, Ws, bs, hidden=_relu, last=lambda Z: Z, bias=True):
 
 _NET1 = ([_r(3, 5), _r(5, 2)], [_r(5), _r(2)])
 _NET2 = ([_r(4, 4), _r(4, 4), _r(4, 3)], [_r(4), _r(4), _r(3)])
+_g = np.random.default_rng(11)      # a separate stream: the cases above keep their numbers
+_NEW_CASES = {
+    "one_layer": (np.round(_g.normal(size=(4, 3)), 2), [np.round(_g.normal(size=(3, 2)), 2)],
+                  [np.round(_g.normal(size=2), 2)]),
+    "one_example": (np.round(_g.normal(size=(1, 3)), 2),
+                    [np.round(_g.normal(size=(3, 4)), 2), np.round(_g.normal(size=(4, 1)), 2)],
+                    [np.round(_g.normal(size=4), 2), np.round(_g.normal(size=1), 2)]),
+}
 
 mlp_forward = Checker(
     "mlp_forward", _mlp, arg_names=("X", "Ws", "bs"), signature="mlp_forward(X, Ws, bs)",
     cases=[
         Case(_r(4, 3), *_NET1, label="a 3 → 5 → 2 network, N = 4"),
         Case(_r(2, 4), *_NET2, label="a 4 → 4 → 4 → 3 network (square weights)"),
+        Case(*_NEW_CASES["one_layer"], label="ONE layer, 3 → 2: it is the output layer (no ReLU)"),
+        Case(*_NEW_CASES["one_example"], label="one example and one output: shape (1, 1), "
+             "nothing squeezed"),
     ],
     mistakes=[
         Mistake("The last layer returns raw scores: no ReLU after it (ReLU would clip every "
@@ -123,6 +147,6 @@ mlp_forward = Checker(
         Mistake("The biases are missing: each layer computes A @ W + b.",
                 like=lambda X, Ws, bs: _mlp(X, Ws, bs, bias=False)),
         Mistake(_TRANSPOSE, like=lambda X, Ws, bs: _mlp(X, [W.T for W in Ws], bs)),
-        Mistake(_TRANSPOSE, when=lambda o: "matmul" in o.error_text),
+        Mistake(_TRANSPOSE, when=lambda o: "matmul" in o.error_text, on_error=True),
         *COMMON,
     ])

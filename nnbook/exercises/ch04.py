@@ -113,8 +113,8 @@ binary_cross_entropy = Checker(
                 "when ε is below about 6e-8, so log(1 − p) is still log(0). Use ε = 1e-7 "
                 "(Section 4.7).",
                 when=lambda o: "float32" in o.case.label
-                and (has_nonfinite(o) or warned(o, "divide by zero", "invalid value"))),
-        Mistake(_CLIP, when=lambda o: has_nonfinite(o) or warned(o, "divide by zero", "invalid value")),
+                and (has_nonfinite(o) or warned(o, "divide by zero", "invalid value")), on_error=True),
+        Mistake(_CLIP, when=lambda o: has_nonfinite(o) or warned(o, "divide by zero", "invalid value"), on_error=True),
         Mistake("Sign flipped: log p ≤ 0, so the loss needs a minus sign to be ≥ 0: "
                 "−mean[y log p + (1 − y) log(1 − p)].",
                 like=lambda p, y: np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
@@ -164,7 +164,7 @@ cross_entropy_grad = Checker(
                 like=lambda z, Y: (1 / (1 + np.exp(-z)) - Y) / len(z)),
         Mistake("Your softmax overflows at large logits: subtract each row's max first "
                 "(`z - z.max(axis=-1, keepdims=True)`).",
-                when=lambda o: has_nonfinite(o) or warned(o, "overflow", "invalid value")),
+                when=lambda o: has_nonfinite(o) or warned(o, "overflow", "invalid value"), on_error=True),
         *COMMON,
     ])
 

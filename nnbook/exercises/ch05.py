@@ -28,7 +28,7 @@ import numpy as np
 from nnlib.activations import sigmoid as _sigmoid
 from nnlib.activations import sigmoid_prime as _sigmoid_prime
 
-from .common import COMMON, warned
+from .common import COMMON, raised_on, warned
 from .core import Case, Checker, Mistake
 
 __all__ = ["sigmoid_backward", "sigmoid_prime_from_activation", "dense_backward",
@@ -66,7 +66,7 @@ sigmoid_backward = Checker(
         Mistake("The chain rule MULTIPLIES the upstream gradient by the local derivative: "
                 "dA * σ′(Z), not dA + σ′(Z).", like=lambda dA, Z: dA + _sigmoid_prime(Z)),
         Mistake("`np.exp(-Z)` overflows at Z = −1000: use a stable sigmoid (exponentiate only "
-                "−|Z|).", when=lambda o: warned(o, "overflow")),
+                "−|Z|).", when=lambda o: warned(o, "overflow"), on_error=True),
         *COMMON,
     ])
 
@@ -125,7 +125,10 @@ dense_backward = Checker(
                 "extra division: yours is N times too small.",
                 part="dW", like=_with("dW", lambda dZ, X, W: X.T @ dZ / len(X))),
         Mistake("dX must have X's shape (N, D_in): dX = dZ Wᵀ, i.e. `dZ @ W.T`.",
-                part="dX", kinds=("shape", "error")),
+                part="dX", kinds=("shape",)),
+        Mistake("dX must have X's shape (N, D_in): dX = dZ Wᵀ, i.e. `dZ @ W.T`.",
+                when=lambda o: ("matmul" in o.error_text or "not aligned" in o.error_text)
+                and raised_on(o, "dX", "dx"), on_error=True),
         Mistake("dX = dZ Wᵀ (`dZ @ W.T`): each input receives gradient through the weights it "
                 "was multiplied by.", part="dX", like=_with("dX", lambda dZ, X, W: dZ @ W)),
         Mistake("b is added to every row, so its gradient is the SUM over the batch axis: "
@@ -137,7 +140,7 @@ dense_backward = Checker(
                 part="db", like=_with("db", lambda dZ, X, W: dZ.mean(axis=0))),
         Mistake("The error comes from a matrix product whose inner dimensions differ. With "
                 "dZ (N, D_out), X (N, D_in), W (D_in, D_out): dX = dZ @ W.T, dW = X.T @ dZ.",
-                when=lambda o: "matmul" in o.error_text or "not aligned" in o.error_text),
+                when=lambda o: "matmul" in o.error_text or "not aligned" in o.error_text, on_error=True),
         *COMMON,
     ])
 

@@ -44,7 +44,7 @@ _W2, _G2 = _r(2, 3), _r(2, 3)
 
 sgd_step = Checker(
     "sgd_step", lambda w, grad, lr: w - lr * grad, arg_names=("w", "grad", "lr"),
-    signature="sgd_step(w, grad, lr)", allow_mutation=True,
+    signature="sgd_step(w, grad, lr)", allow_mutation=("w",),
     cases=[
         Case(_W, _G, 0.1, label="3 weights, lr = 0.1"),
         Case(_W2, _G2, 0.5, label="a (2, 3) weight matrix, lr = 0.5"),
@@ -71,7 +71,7 @@ _V = np.array([0.5, 0.2, -0.4])
 momentum_step = Checker(
     "momentum_step", _momentum, arg_names=("w", "grad", "v", "lr", "beta"),
     signature="momentum_step(w, grad, v, lr, beta)", output_names=("w", "v"),
-    allow_mutation=True,
+    allow_mutation=("w", "v"),
     cases=[
         Case(_W, _G, np.zeros(3), 0.1, 0.9, label="the first step: v starts at 0"),
         Case(_W, _G, _V, 0.1, 0.9, label="a later step: v carries the past gradients"),
@@ -119,7 +119,7 @@ _ADAM_ARGS = ("w", "grad", "m", "v", "t", "lr", "beta1", "beta2", "eps")
 adam_step = Checker(
     "adam_step", _adam, arg_names=_ADAM_ARGS,
     signature="adam_step(w, grad, m, v, t, lr, beta1, beta2, eps)", output_names=("w", "m", "v"),
-    allow_mutation=True,
+    allow_mutation=("w", "m", "v"),
     cases=[
         Case(_W, _G, np.zeros(3), np.zeros(3), 1, 0.1, 0.9, 0.999, 1e-8,
              label="the first step (t = 1, m = v = 0)"),

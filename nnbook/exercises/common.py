@@ -4,6 +4,8 @@ Each is a :class:`~nnbook.exercises.core.Mistake`; put them *after* a checker's 
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .core import Mistake, Outcome
@@ -15,8 +17,26 @@ def warned(o: Outcome, *words: str) -> bool:
     return any(word in text for word in words for text in texts)
 
 
+def failing_line(o: Outcome) -> str:
+    """The reader's own source line that raised (``""`` if none): to tie a hint to that line."""
+    if o.error is None:
+        return ""
+    from .report import _reader_line
+    return _reader_line(o.error).split(": ", 1)[-1]
+
+
+def raised_on(o: Outcome, *names: str) -> bool:
+    """Did the reader's code raise on a line that assigns or uses one of ``names``?"""
+    line = failing_line(o)
+    return any(re.search(rf"\b{re.escape(n)}\b", line) for n in names)
+
+
 def has_nonfinite(o: Outcome) -> bool:
-    """Does the reader's output contain NaN or inf anywhere (checked leniently)?"""
+    """Does the reader's output contain NaN or inf anywhere (checked leniently)?
+
+    False when there is no output (the code raised, ran out of time or returned None)."""
+    if o.error is not None or o.timed_out or o.got is None:
+        return False
     try:
         got = o.got if not isinstance(o.got, tuple) else np.concatenate(
             [np.ravel(np.asarray(g, dtype=float)) for g in o.got])
@@ -29,28 +49,36 @@ MATH_MODULE = Mistake(
     "`math.exp`, `math.log`, `math.sqrt` work on one number at a time; the check passes whole "
     "arrays. Use `np.exp`, `np.log`, `np.sqrt`, which work element-wise.",
     when=lambda o: "converted to python scalar" in o.error_text.lower()
-    or "must be real number" in o.error_text.lower())
+    or "must be real number" in o.error_text.lower(), on_error=True)
 
 ARRAY_TRUTH = Mistake(
     "Python's `if`, `max`, `min`, `and`/`or` need ONE True/False, but a comparison such as "
     "`z > 0` gives a whole array of them. Use element-wise NumPy instead: `np.maximum(z, 0)`, "
     "`np.where(z > 0, a, b)`.",
-    when=lambda o: "truth value of an array" in o.error_text)
+    when=lambda o: "truth value of an array" in o.error_text, on_error=True)
 
 BROADCAST = Mistake(
     "The shapes do not line up. When you reduce over an axis (`sum`, `max`, `mean`) and then "
     "combine the result with the original array, keep the reduced axis: `keepdims=True`. "
     "Print the shapes of your intermediate arrays to see which one is off.",
-    when=lambda o: "could not be broadcast" in o.error_text)
+    when=lambda o: "could not be broadcast" in o.error_text, on_error=True)
+
+SCALAR_MATMUL = Mistake(
+    "One operand of `@` is a single number (0 dimensions), not an array: `@` needs at least a "
+    "vector on each side. Did you loop over the entries of a 1-D array, or call your function "
+    "on one number?",
+    when=lambda o: ("matmul" in o.error_text and "has 0" in o.error_text)
+    or "unsupported operand type(s) for @" in o.error_text, on_error=True)
 
 MATMUL_SHAPES = Mistake(
     "A matrix product's inner dimensions must agree: `(N, D) @ (D, M)` gives `(N, M)`. Print "
     "the shapes of both operands; you probably need a transpose (`.T`) or the operands swapped.",
-    when=lambda o: "matmul" in o.error_text or "not aligned" in o.error_text)
+    when=lambda o: ("matmul" in o.error_text or "not aligned" in o.error_text)
+    and "has 0" not in o.error_text, on_error=True)
 
 INT_INPUT = Mistake(
     "NumPy integer arrays cannot hold fractions (and `x += 0.5` on an int array fails). Convert "
     "first: `x = np.asarray(x, dtype=float)`.",
-    when=lambda o: "Cannot cast ufunc" in o.error_text)
+    when=lambda o: "Cannot cast ufunc" in o.error_text, on_error=True)
 
-COMMON = [MATH_MODULE, ARRAY_TRUTH, BROADCAST, MATMUL_SHAPES, INT_INPUT]
+COMMON = [MATH_MODULE, ARRAY_TRUTH, BROADCAST, SCALAR_MATMUL, MATMUL_SHAPES, INT_INPUT]

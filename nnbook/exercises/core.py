@@ -126,19 +126,30 @@ class Mistake:
         part: for functions returning a tuple, the index or name of the output ``like`` gives.
         kinds: only consider this mistake for these problem kinds (e.g. ``("shape",)``); on its
             own, it recognises every problem of those kinds.
+        on_error: this diagnoser explains an EXCEPTION (its ``when`` reads ``o.error_text``,
+            e.g. a broadcasting error). When the reader's code raised or ran out of time, only
+            such diagnosers are asked: a hint about the numbers must never answer an exception
+            (a NameError is not "your softmax overflows").
     """
 
     def __init__(self, hint: str, like: Callable | None = None, when: Callable | None = None,
                  part: int | str | None = None, kinds: Sequence[str] | None = None,
-                 rtol: float = 1e-5, atol: float = 1e-8):
+                 rtol: float = 1e-5, atol: float = 1e-8, on_error: bool = False):
         if like is None and when is None and kinds is None:
             raise ValueError("Mistake needs like= (a wrong formula), when= (a predicate) or "
                              "kinds= (problem kinds)")
+        if on_error and like is not None:
+            raise ValueError("on_error=True explains an exception: give when=, not like=")
+        if kinds is not None and set(kinds) & {"error", "timeout"}:
+            on_error = True            # kinds=("error", ...) declares an error diagnoser
         self.hint, self.like, self.when, self.part = hint, like, when, part
-        self.kinds, self.rtol, self.atol = kinds, rtol, atol
+        self.kinds, self.rtol, self.atol, self.on_error = kinds, rtol, atol, on_error
 
     def matches(self, o: Outcome, output_names: Sequence[str] | None) -> bool:
         """Does this mistake explain the failed outcome ``o``? Never raises."""
+        raised = o.problem is not None and o.problem.kind in ("error", "timeout")
+        if raised and not self.on_error:
+            return False  # an exception or a time-out gets error diagnosers only
         if self.kinds is not None and (o.problem is None or o.problem.kind not in self.kinds):
             return False
         if self.like is not None and o.problem is not None and o.problem.kind in _NOT_A_VALUE:
@@ -300,8 +311,11 @@ def _close(got, expected, rtol, atol, equal_nan=False) -> bool:
                                 rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def _compare(got, expected, rtol, atol, names, part=None) -> Problem | None:
-    """Why ``got`` is not ``expected`` (a :class:`Problem`), or ``None`` if it is."""
+def _compare(got, expected, rtol, atol, names, part=None, lists_ok=False) -> Problem | None:
+    """Why ``got`` is not ``expected`` (a :class:`Problem`), or ``None`` if it is.
+
+    A function asked for an array must return one (``lists_ok=False``); a value typed by hand
+    (:class:`AnswerCheck`) may be a list."""
     where = f" ({part})" if part else ""
     if got is None:
         return Problem("none", f"returned None{where} — did you forget the `return` statement?",
@@ -315,7 +329,7 @@ def _compare(got, expected, rtol, atol, names, part=None) -> Problem | None:
                            f"({', '.join(names or [])}), got {len(got)}", None, got, expected)
         for i, (g, e) in enumerate(zip(got, expected)):
             name = names[i] if names and i < len(names) else f"output {i}"
-            problem = _compare(g, e, rtol, atol, None, part=name)
+            problem = _compare(g, e, rtol, atol, None, part=name, lists_ok=lists_ok)
             if problem is not None:
                 return problem
         return None
@@ -330,6 +344,11 @@ def _compare(got, expected, rtol, atol, names, part=None) -> Problem | None:
         return None
     e = np.asarray(expected)
     g = _as_number_array(got)
+    if not lists_ok and isinstance(got, (list, tuple)) and isinstance(expected, np.ndarray) \
+            and g is not None and g.shape == e.shape:
+        return Problem("type", f"expected a NumPy array{where}, got a Python {type(got).__name__}: "
+                       "return the array itself (NumPy operations give arrays; `np.array(...)` "
+                       "converts)", part, got, expected)
     if g is None:
         want = "a number" if e.ndim == 0 else "a NumPy array"
         return Problem("type", f"expected {want}{where}, got {_type_name(got)}", part, got, expected)
@@ -377,7 +396,10 @@ class Checker:
         signature: how the book writes the call, e.g. ``"softmax(z, axis=-1)"``.
         output_names: names of a tuple's outputs, e.g. ``("dX", "dW", "db")``.
         rtol, atol: default tolerances. timeout: seconds per call.
-        allow_mutation: accept functions that modify their inputs in place.
+        allow_mutation: accept functions that modify their inputs in place: ``True`` for every
+            input, or the names of the inputs that may change (``("w", "v")`` for an optimizer
+            step that updates its state in place, as nnlib's optimizers do; its ``grad`` must
+            still come back untouched).
         mutation_atol: tolerance when comparing inputs before/after (round-off when the reader
             nudges ``x[i]`` by ±h and back, as in a numerical gradient).
         warnings_fail: a NumPy warning (overflow, divide by zero...) fails the case even if the
@@ -391,7 +413,7 @@ class Checker:
                  mistakes: Sequence[Mistake] = (), arg_names: Sequence[str] = (),
                  signature: str | None = None, output_names: Sequence[str] | None = None,
                  rtol: float = 1e-5, atol: float = 1e-8, timeout: float = 3.0,
-                 allow_mutation: bool = False, mutation_atol: float = 0.0,
+                 allow_mutation: bool | Sequence[str] = False, mutation_atol: float = 0.0,
                  warnings_fail: bool = True, verify: Callable | None = None,
                  success: str = "", doc: str = ""):
         if not cases:
@@ -403,6 +425,7 @@ class Checker:
         self.rtol, self.atol, self.timeout = rtol, atol, timeout
         self.allow_mutation, self.mutation_atol = allow_mutation, mutation_atol
         self.warnings_fail, self.verify, self.success = warnings_fail, verify, success
+        self.lists_ok = False      # a function asked for an array must return an array
         self.__doc__ = (f"Check your ``{self.signature}``: ``check.{name}({name})`` prints ✅ or "
                         f"a ❌ with a hint; ``strict=True`` raises on failure.\n\n{doc}").strip()
 
@@ -466,12 +489,13 @@ class Checker:
             got, error, timed_out = call_with_time_limit(fn, call_args, call_kwargs, self.timeout)
         o = Outcome(case, pristine_args, pristine_kwargs, expected, got, error, timed_out,
                     [str(w.message) for w in caught], sink.text(), sink.total)
-        if not self.allow_mutation:
+        if self.allow_mutation is not True:
+            may_change = set(self.allow_mutation or ())
             names = self._names(len(case.args))
             o.mutated = [names[i] for i, (a, b) in enumerate(zip(call_args, pristine_args))
-                         if not _same(a, b, self.mutation_atol)]
-            o.mutated += [k for k in case.kwargs
-                          if not _same(call_kwargs[k], pristine_kwargs[k], self.mutation_atol)]
+                         if names[i] not in may_change and not _same(a, b, self.mutation_atol)]
+            o.mutated += [k for k in case.kwargs if k not in may_change
+                          and not _same(call_kwargs[k], pristine_kwargs[k], self.mutation_atol)]
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")  # comparing odd outputs must stay quiet
@@ -493,7 +517,8 @@ class Checker:
             return Problem("error", msg + (f"\n  at {where}" if where else ""))
         rtol = o.case.rtol if o.case.rtol is not None else self.rtol
         atol = o.case.atol if o.case.atol is not None else self.atol
-        problem = _compare(o.got, o.expected, rtol, atol, self.output_names) \
+        problem = _compare(o.got, o.expected, rtol, atol, self.output_names,
+                           lists_ok=self.lists_ok) \
             if o.expected is not None else None
         if problem is not None:
             return problem
@@ -506,10 +531,11 @@ class Checker:
                 return Problem("values", message, None, o.got, o.expected)
         if o.mutated:
             which = ", ".join(f"`{m}`" for m in o.mutated)
+            z = o.mutated[0]
             return Problem("mutated", f"right answer, but your function modified its input {which} "
-                           "in place, so the caller's array changed — e.g. `z -= ...` or "
-                           "`z[...] = ...` writes into the array you were given. Work on a copy "
-                           "(`z = z - ...` or `z = z.copy()`).")
+                           f"in place, so the caller's data changed — e.g. `{z} -= ...`, "
+                           f"`{z}[...] = ...` or `{z}.pop()` writes into what you were given. Work on "
+                           f"a copy (`{z} = {z} - ...`, `{z} = {z}.copy()`, `list({z})`).")
         if self.warnings_fail and o.warnings:
             return Problem("warning", "right numbers, but NumPy warned: "
                            f"\"{o.warnings[0]}\" — at extreme inputs this becomes inf or NaN.")
@@ -585,6 +611,7 @@ class AnswerCheck:
         self.name, self.expected, self.label = name, expected, label
         self._checker = Checker(name, lambda: expected, cases=[Case(label=label)],
                                 mistakes=mistakes, signature=f"your {name}", rtol=rtol, atol=atol)
+        self._checker.lists_ok = True      # a value typed by hand may be a list
         self.__doc__ = f"Check your value of ``{name}``: ``check.{name}({name})``."
 
     def __repr__(self):

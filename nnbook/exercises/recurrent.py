@@ -136,7 +136,7 @@ lstm_step = Checker(
         Mistake("The shapes do not line up: each gate is (N, H), a quarter of the 4H columns of "
                 "z. Take H from the state, `H = h.shape[1]` (W_hh has 4H columns), and slice "
                 "z[:, :H], z[:, H:2*H], z[:, 2*H:3*H], z[:, 3*H:].",
-                when=lambda o: "could not be broadcast" in o.error_text),
+                when=lambda o: "could not be broadcast" in o.error_text, on_error=True),
         *_NUMPY,
     ])
 
@@ -210,7 +210,7 @@ clip_by_norm = Checker(
                 "array. Add up the squares array by array, `sum(np.sum(g ** 2) for g in grads)`, "
                 "and take the square root once.",
                 when=lambda o: "inhomogeneous" in o.error_text or "setting an array element with a "
-                "sequence" in o.error_text),
+                "sequence" in o.error_text, on_error=True),
         *_NUMPY,
     ])
 

@@ -78,7 +78,7 @@ softmax_backward = Checker(
                 "`(g * s).sum(axis=-1, keepdims=True)`.",
                 like=lambda s, g: s * (g - (g * s).sum())),
         Mistake(_KEEPDIMS, like=_row_dot_without_keepdims),
-        Mistake(_KEEPDIMS, when=_row_sums_without_keepdims),
+        Mistake(_KEEPDIMS, when=_row_sums_without_keepdims, on_error=True),
         Mistake("You left out the coupling term: ∂L/∂z_j = s_j (g_j − Σ_i g_i s_i), not s_j g_j.",
                 like=lambda s, g: s * g),
         Mistake("The term subtracted is the dot product Σ_i g_i s_i, weighted by s, not the plain "
