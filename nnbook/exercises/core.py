@@ -38,6 +38,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .timelimit import TimeLimit
+from .timelimit import call_with_time_limit as _limited_call
 from .report import (Result, _as_number_array, _reader_line, _short, _type_name, format_value,
                      show)
 
@@ -177,67 +179,39 @@ class Mistake:
 
 
 # --------------------------------------------------------------------------- running code safely
-class _TimeLimit(BaseException):
-    """Raised inside the reader's code when the time limit expires.
-
-    A BaseException, so a reader's ``except Exception:`` cannot swallow it.
-    """
-
-
 def call_with_time_limit(fn: Callable, args=(), kwargs=None, seconds: float = 3.0):
     """Call ``fn(*args, **kwargs)``; return ``(value, exception, timed_out)``.
 
-    In the main thread (a Jupyter kernel runs cells there) a SIGALRM timer interrupts the
-    call, even an infinite pure-Python loop. Elsewhere (Windows, a worker thread) the call
-    runs in a daemon thread that is abandoned after ``seconds`` — it cannot be killed, but the
-    notebook stays responsive.
+    The limit is one the checked code can neither catch (``except:`` included) nor switch off
+    (``signal``/``setitimer`` included): see :mod:`nnbook.exercises.timelimit`. It works in a
+    Jupyter kernel's main thread and in any other thread; the reader's Interrupt propagates.
     """
     kwargs = kwargs or {}
-    use_signal = (hasattr(signal, "setitimer")
-                  and threading.current_thread() is threading.main_thread()
-                  and signal.getitimer(signal.ITIMER_REAL)[0] == 0)  # never steal a live timer
-    if use_signal:
-        return _call_with_alarm(fn, args, kwargs, seconds)
-    return _call_in_thread(fn, args, kwargs, seconds)
+    # In the main thread (a notebook's cells run there) a SIGALRM timer as well: a signal also
+    # ends a long sleep or a blocking wait, which the watchdog's exception cannot reach until the
+    # call returns. If the checked code switches the alarm off, the watchdog still stops it.
+    use_alarm = (hasattr(signal, "setitimer")
+                 and threading.current_thread() is threading.main_thread()
+                 and signal.getitimer(signal.ITIMER_REAL)[0] == 0)   # never steal a live timer
+    if not use_alarm:
+        call = _limited_call(fn, args, kwargs, seconds)
+        return call.value, call.error, call.timed_out
 
-
-def _call_with_alarm(fn, args, kwargs, seconds):
     def on_alarm(signum, frame):
-        raise _TimeLimit()
+        raise TimeLimit()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
         try:
-            signal.setitimer(signal.ITIMER_REAL, seconds)
-            try:
-                return fn(*args, **kwargs), None, False
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-        except _TimeLimit:
-            return None, None, True
-        except KeyboardInterrupt:
-            raise  # the reader pressed "interrupt": respect it
-        except BaseException as exc:  # SystemExit from exit() included
-            return None, exc, False
+            call = _limited_call(fn, args, kwargs, seconds)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except TimeLimit:      # the alarm went off between the two calls above: still a time-out
+        return None, None, True
     finally:
         signal.signal(signal.SIGALRM, previous)
-
-
-def _call_in_thread(fn, args, kwargs, seconds):
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = fn(*args, **kwargs)
-        except BaseException as exc:
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, daemon=True, name="nnlib-exercise-check")
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        return None, None, True
-    return box.get("value"), box.get("error"), False
+    return call.value, call.error, call.timed_out
 
 
 class _CappedText(io.TextIOBase):
