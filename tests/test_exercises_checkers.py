@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from nnbook.exercises import ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training, softmax_gradient
+from nnbook.exercises import ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training, softmax_gradient, training_loop
 from nnbook.exercises.core import AnswerCheck, Checker
 
-MODULES = [ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training, softmax_gradient]
+MODULES = [ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training, softmax_gradient, training_loop]
 CHECKERS = {f"{m.__name__.rsplit('.', 1)[1]}.{name}": obj
             for m in MODULES for name, obj in vars(m).items() if isinstance(obj, Checker)}
 
@@ -89,7 +89,30 @@ def _perceptron_train(X, y, lr, max_epochs):
     return w, b, mistakes
 
 
+def _train_loop(W1, b1, W2, b2, X, y, epochs, B, lr, seed, shuffle=True, mean=True):
+    p = [W1, b1, W2, b2]
+    m, v = [0 * q for q in p], [0 * q for q in p]
+    rng, t = np.random.default_rng(seed), 0
+    for _ in range(epochs):
+        order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+        for i in range(0, len(X), B):
+            Xb, yb = X[order[i:i + B]], y[order[i:i + B]]
+            A1 = np.maximum(Xb @ p[0] + p[1], 0)
+            P = _softmax(A1 @ p[2] + p[3])
+            P[np.arange(len(yb)), yb] -= 1
+            dZ2 = P / len(yb) if mean else P
+            dZ1 = (dZ2 @ p[2].T) * (A1 > 0)
+            g = [Xb.T @ dZ1, dZ1.sum(0), A1.T @ dZ2, dZ2.sum(0)]
+            t += 1
+            for k in range(4):
+                m[k] = 0.9 * m[k] + 0.1 * g[k]
+                v[k] = 0.999 * v[k] + 0.001 * g[k] ** 2
+                p[k] = p[k] - lr * (m[k] / (1 - 0.9 ** t)) / (np.sqrt(v[k] / (1 - 0.999 ** t)) + 1e-8)
+    return tuple(p)
+
+
 SOLUTIONS = {
+    "training_loop.train": _train_loop,
     "softmax_gradient.softmax_backward": lambda s, g: s * (g - np.einsum("nk,nk->n", g, s)[:, None]),
     "perceptron_training.perceptron_train": _perceptron_train,
     "ch01.neuron": lambda x, w, b: 1 / (1 + np.exp(-(np.dot(x, w) + b))),
@@ -326,6 +349,9 @@ WRONG = [
      "stopped after one epoch"),
     ("perceptron_training.perceptron_train", lambda X, y, lr, n: _perceptron_train(X, y, lr, n)[:2] + (
         len(_perceptron_train(X, y, lr, n)[2]),), "not a single number"),
+    # more in tests/test_exercises_training_loop.py
+    ("training_loop.train", lambda *a: _train_loop(*a, shuffle=False), "Shuffle the examples"),
+    ("training_loop.train", lambda *a: _train_loop(*a, mean=False), "the 1/B is missing"),
     # more in tests/test_exercises_softmax_gradient.py
     ("softmax_gradient.softmax_backward", lambda s, g: s * (1 - s) * g, "copied"),
     ("softmax_gradient.softmax_backward", lambda s, g: s * g, "coupling term"),
