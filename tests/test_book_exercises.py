@@ -270,3 +270,31 @@ def test_kernel_metadata_is_what_ipykernel_writes(path):
     info = nb.metadata.get("language_info", {})
     for key in ("codemirror_mode", "file_extension", "mimetype", "name", "nbconvert_exporter", "pygments_lexer", "version"):
         assert key in info, f"{path.name}: language_info lacks {key} (JupyterLab fills it and marks the notebook modified)"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_the_progress_cell_lists_every_checked_exercise(path):
+    """Every exercise with a check cell appears, with its checks, in the chapter's progress cell."""
+    all_cells = cells(path)
+    modules = set()
+    for cell in all_cells:
+        if cell.cell_type == "code":
+            for m in re.finditer(r"from nnbook\.exercises import (\w+)(?: as (\w+))?", cell.source):
+                modules.add(m.group(2) or m.group(1))
+    checked, current = {}, None
+    for cell in all_cells:
+        if cell.cell_type == "markdown" and re.search(r"^:{3,}\{exercise\}", cell.source, re.M):
+            current = re.search(r"^:label:\s*(\S+)", cell.source, re.M).group(1)
+        elif cell.cell_type == "code" and current and "solution" not in cell.metadata.get("tags", []) \
+                and "progress(" not in cell.source:
+            for m in re.finditer(r"^\s*((\w+)\.(\w+))\(", cell.source, re.M):
+                if m.group(2) in modules:
+                    checked.setdefault(current, set()).add(m.group(1))
+    progress = [c.source for c in all_cells if c.cell_type == "code" and "progress(" in c.source]
+    if not checked:
+        return
+    assert len(progress) == 1, f"{path.name}: one progress cell at the end of the exercises"
+    for label, checks in checked.items():
+        entry = re.search(rf'\("[\d.]+", "{re.escape(label)}", ([^)]*)\)', progress[0])
+        assert entry, f"{path.name}: {label} is missing from the progress cell"
+        assert set(x.strip() for x in entry.group(1).split(",")) == checks, (label, entry.group(1), checks)

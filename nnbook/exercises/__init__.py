@@ -32,7 +32,8 @@ Writing a checker::
                      mistakes=[Mistake("You squared x.", like=lambda x: x * x)])
 """
 from .core import AnswerCheck, Case, Checker, Mistake, Outcome, Result, call_with_time_limit
+from .progress import progress
 from .questions import quiz, reveal
 
 __all__ = ["AnswerCheck", "Case", "Checker", "Mistake", "Outcome", "Result",
-           "call_with_time_limit", "reveal", "quiz"]
+           "call_with_time_limit", "reveal", "quiz", "progress"]

@@ -30,6 +30,7 @@ from nnlib.activations import sigmoid as _sigmoid
 
 from .common import COMMON
 from .core import Case, Checker, Mistake, Result, show
+from .progress import record
 
 __all__ = ["neuron", "perceptron_predict", "perceptron_update", "and_weights", "or_weights"]
 
@@ -192,6 +193,7 @@ class _GateCheck:
         if b is None and isinstance(w, tuple) and len(w) == 2:
             w, b = w  # check.and_weights((w, b)) also works
         result = self.run(w, b)
+        record(self, result, strict)
         show(result)
         if strict and not result.passed:
             raise AssertionError(f"{self.gate.lower()}_weights: the solution fails its check\n"

@@ -38,6 +38,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .progress import record as _record
 from .timelimit import TimeLimit
 from .timelimit import call_with_time_limit as _limited_call
 from .report import (Result, _as_number_array, _reader_line, _short, _type_name, format_value,
@@ -410,6 +411,7 @@ class Checker:
     def __call__(self, fn, strict: bool = False) -> None:
         """Check ``fn`` and display the verdict; with ``strict=True`` raise AssertionError on failure."""
         result = self.run(fn)
+        _record(self, result, strict)
         show(result)
         if strict and not result.passed:
             raise AssertionError(f"{self.name}: the solution fails its check\n{result.text}")
@@ -600,6 +602,7 @@ class AnswerCheck:
 
     def __call__(self, value, strict: bool = False) -> None:
         result = self.run(value)
+        _record(self, result, strict)
         show(result)
         if strict and not result.passed:
             raise AssertionError(f"{self.name}: the solution fails its check\n{result.text}")

@@ -255,7 +255,7 @@ def call_with_time_limit(fn: Callable, args=(), kwargs=None, seconds: float = 3.
     if kind == "interrupt":
         raise payload  # the reader's Interrupt is always respected
     call = Call(seconds=time.perf_counter() - begin)
-    if guard.expired or kind == "timeout":
+    if kind == "timeout" or (guard.expired and kind == "value"):
         call.timed_out = True  # a call that swallowed the limit and returned late is late
     elif kind == "value":
         call.value = payload
