@@ -57,10 +57,12 @@ class _Progress:
                 items.append(f"<li>✅ Exercise {html.escape(number)}</li>")
             else:
                 state = "tried, not passed yet" if tried else "not tried yet"
-                items.append(f'<li>✏️ <a href="#{html.escape(label)}">Exercise '
-                             f"{html.escape(number)}</a>: {state}</li>")
+                items.append(f'<li>✏️ <a href="#{html.escape(label)}" style="color:#0b57c8">'
+                             f"Exercise {html.escape(number)}</a>: {state}</li>")
+        # An opaque light box with dark text, as the check results: readable on the light and
+        # the dark theme alike (a cell output's background differs between the two).
         return ('<div class="nnbook-progress" role="status" style="border-left:4px solid #9a6700;'
-                'padding:0.4em 0.8em;background:rgba(154,103,0,0.08)">'
+                'padding:0.4em 0.8em;background:#fbf3e0;color:#1f2328">'
                 f"<strong>Your progress: {done} of {n} checked exercises passed in this "
                 f"session.</strong><ul style=\"margin:0.3em 0\">{''.join(items)}</ul>"
                 f"<small>{html.escape(NOTE)}</small></div>")
