@@ -210,6 +210,7 @@ sigmoid_prime = Checker(
         Case(_Z_SMALL, label="a few values around 0"),
         Case(_Z_BATCH, label="a batch (3, 4)"),
         Case(_Z_EXTREME, label="extreme inputs: z = ±1000 must not overflow"),
+        Case(np.array([-2, 0, 3]), label="integer inputs: the slope is still a fraction"),
     ],
     mistakes=[
         Mistake(_WRONG_QUANTITY, like=lambda z: z * (1 - z)),

@@ -70,6 +70,8 @@ mse_grad = Checker(
     cases=[
         Case(_YH1, _Y1, label="4 predictions"),
         Case(_YH2, _Y2, label="a batch (4, 3): N·K = 12 entries"),
+        Case(np.array([3, 0, 2]), np.array([1, 1, 1]), label="integer predictions and targets: "
+             "the gradient is still a fraction"),
     ],
     mistakes=[
         Mistake("Missing the 1/N: the loss is a MEAN over the N entries, so each entry's "
@@ -147,6 +149,8 @@ cross_entropy_grad = Checker(
     cases=[
         Case(_Z1, _Y1H, label="N = 4 examples, K = 3 classes (Y one-hot)"),
         Case(_r(2, 5, scale=2), _onehot([4, 0], 5), label="N = 2, K = 5"),
+        Case(np.array([[2, 0, 1], [0, 3, 0]]), _onehot([0, 1], 3).astype(int),
+             label="integer logits and labels: probabilities are fractions"),
         Case(np.array([[1000.0, 0.0, -1000.0], [5.0, 1005.0, 0.0]]), _onehot([0, 2], 3),
              label="large logits: must not overflow"),
     ],
@@ -188,6 +192,8 @@ huber = Checker(
         Case(np.array([0.2, -0.5, 0.1]), np.zeros(3), 1.0, label="small errors (quadratic part)"),
         Case(_HYH, _HY, 1.0, label="errors on both sides of δ = 1"),
         Case(_HYH, _HY, 2.0, label="δ = 2"),
+        Case(np.array([3, 0, 1]), np.array([0, 0, 2]), 1.0, label="integer inputs: the loss is "
+             "still a fraction"),
     ],
     mistakes=[
         Mistake("The linear piece must meet the quadratic one at |r| = δ: use δ(|r| − δ/2), "
