@@ -8,6 +8,7 @@ import pytest
 
 from nnbook.exercises import convolution as check
 from nnbook.exercises.core import AnswerCheck, Checker
+from wrong_answers import assert_each_hint_fires_only_for_its_own_mistake, assert_rejected_with_hint
 
 CHECKERS = {name: obj for name, obj in vars(check).items() if isinstance(obj, Checker)}
 ANSWERS = {name: obj for name, obj in vars(check).items() if isinstance(obj, AnswerCheck)}
@@ -207,23 +208,11 @@ def test_accepts_its_reference(name):
 
 @pytest.mark.parametrize("name, wrong, hint", WRONG, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(WRONG)])
 def test_rejects_a_wrong_answer_with_the_hint_for_that_mistake(name, wrong, hint):
-    result = CHECKERS[name].run(wrong)
-    assert result.status == "fail", result.text
-    if hint is None:
-        assert result.hint is None, f"a hint where none fits: {result.hint}"
-    else:
-        assert result.hint is not None and hint in result.hint, result.text
+    assert_rejected_with_hint(CHECKERS, name, wrong, hint)
 
 
 def test_each_hint_fires_only_for_its_own_mistake():
-    seen = {}
-    for name, wrong, hint in WRONG:
-        if hint is None:
-            continue
-        got = CHECKERS[name].run(wrong).hint
-        seen.setdefault((name, got), set()).add(hint)
-    shared = {k: v for k, v in seen.items() if len(v) > 1}
-    assert not shared, shared
+    assert_each_hint_fires_only_for_its_own_mistake(CHECKERS, WRONG)
 
 
 def test_cases_have_no_ties_in_a_pooling_window():
