@@ -74,7 +74,7 @@ def exercise_cells(label: str, title: str, statement: str, starter: str, check: 
     statement_md = f":::{{exercise}} {title}\n:label: {label}\n\n{statement.strip()}\n:::"
     body = (explanation.strip() + "\n\n" if explanation.strip() else "")
     solution_md = (f"% Solution to {name}: hidden until you click\n"
-                   f":::{{solution}} {label}\n\n{body}```python\n{solution.strip()}\n```\n:::")
+                   f":::{{solution}} {label}\n:class: dropdown\n\n{body}```python\n{solution.strip()}\n```\n:::")
     # every check call of the cell, made strict (an exercise may check two functions)
     strict_check = "\n".join(line.rstrip()[:-1] + ", strict=True)" if line.rstrip().endswith(")")
                               else line for line in check.strip().splitlines())

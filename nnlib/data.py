@@ -8,7 +8,7 @@ ids ``0 … K−1``.
     toy 2-D      logic_gate (AND, OR, ...), xor, spirals, moons, circles, blobs
     real         load_digits (8×8, scikit-learn), load_mnist (10,000 × 28×28),
                  load_diabetes (regression, scikit-learn), load_text
-    tools        train_val_test_split, one_hot, batches
+    tools        train_val_test_split, standardize, one_hot, batches
 """
 from __future__ import annotations
 
@@ -230,6 +230,38 @@ def train_val_test_split(X, y, val: float = 0.1, test: float = 0.1, seed=0, stra
         idx = rng.permutation(np.concatenate(parts[key]))   # mix the classes back together
         out += [X[idx], y[idx]]
     return tuple(out)
+
+
+def standardize(X_train, *others):
+    """Standardize features with the *training* set's statistics: ``(X − μ) / σ`` per column.
+
+    ``μ`` and ``σ`` (the population standard deviation, NumPy's default ``ddof=0``) come from
+    ``X_train`` alone and are applied unchanged to every other array: validation and test data
+    must not influence what the model is fitted with (data leakage). A column that is constant
+    in the training set (``σ = 0``, e.g. a border pixel that is always 0) is only centred: it is
+    divided by 1, as scikit-learn's ``StandardScaler`` does, instead of producing ``nan``.
+
+    Args:
+        X_train: ``(N, D)``; others: any number of ``(M, D)`` arrays.
+
+    Returns:
+        The standardized ``X_train`` alone, or a tuple ``(X_train, *others)`` standardized; new
+        float arrays (the inputs are not modified).
+    """
+    X_train = np.asarray(X_train, dtype=float)
+    if X_train.ndim != 2:
+        raise ValueError(f"standardize: X_train must be (N, D), got shape {X_train.shape}")
+    mu = X_train.mean(axis=0)
+    sigma = X_train.std(axis=0)
+    sigma = np.where(sigma > 0, sigma, 1.0)
+    out = [(X_train - mu) / sigma]
+    for i, X in enumerate(others):
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != X_train.shape[1]:
+            raise ValueError(f"standardize: array {i + 2} has shape {X.shape}, expected "
+                             f"(M, {X_train.shape[1]}) like X_train {X_train.shape}")
+        out.append((X - mu) / sigma)
+    return out[0] if not others else tuple(out)
 
 
 def one_hot(y, K: int | None = None, dtype=np.float32) -> np.ndarray:
