@@ -83,7 +83,7 @@ def test_ring_and_mode_coverage():
     # a collapsed generator: everything on two modes, plus one stray point near a third
     collapsed = np.vstack([X[y == 0], X[y == 3], C[5:6] + 0.01])
     covered, quality = mode_coverage(collapsed, C, radius=0.15)
-    assert covered == 2 and quality > 0.99
+    assert covered == 2 and quality > 0.97
     # far from every mode: nothing covered, quality 0
     assert mode_coverage(np.zeros((100, 2)), C, radius=0.15) == (0, 0.0)
     # the threshold: a mode with exactly min_share of the samples counts
