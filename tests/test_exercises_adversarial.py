@@ -50,7 +50,59 @@ def coverage(samples, centers, radius, min_share):
     return covered, good.mean()
 
 
+def gan_step(theta, x_real, z, lr):
+    a, b, w, c = theta
+    N, M = len(x_real), len(z)
+    x_fake = a * z + b
+    g_real = (sigmoid(w * x_real + c) - 1) / N        # dL_D/dl for real samples
+    g_fake = sigmoid(w * x_fake + c) / M              # dL_D/dl for fake samples
+    w = w - lr * (g_real @ x_real + g_fake @ x_fake)
+    c = c - lr * (g_real.sum() + g_fake.sum())
+    g = (sigmoid(w * (a * z + b) + c) - 1) / M        # dL_G/dl, non-saturating, new D
+    dx = g * w
+    a, b = a - lr * (dx @ z), b - lr * dx.sum()
+    return np.array([a, b, w, c])
+
+
+def _step_with(**change):
+    def step(theta, x_real, z, lr):
+        a, b, w, c = theta
+        N, M = len(x_real), len(z)
+        x_fake = a * z + b
+        g_real = (sigmoid(w * x_real + c) - 1) / (1 if change.get("sums") else N)
+        g_fake = sigmoid(w * x_fake + c) / (1 if change.get("sums") else M)
+        if change.get("only_fake"):        # D.backward(real) then D.backward(fake): overwritten
+            g_real = np.zeros_like(g_real)
+        w_new = w - lr * (g_real @ x_real + g_fake @ x_fake)
+        c_new = c - lr * (g_real.sum() + g_fake.sum())
+        wg, cg = (w, c) if change.get("old_D") else (w_new, c_new)
+        l = wg * (a * z + b) + cg
+        if change.get("saturating"):
+            g = -sigmoid(l) / M
+        elif change.get("label0"):
+            g = sigmoid(l) / M
+        else:
+            g = (sigmoid(l) - 1) / (1 if change.get("sums") else M)
+        dx = g if change.get("no_chain") else g * wg
+        if change.get("z_not_x"):
+            return np.array([a - lr * dx.sum(), b - lr * dx.sum(), w_new, c_new])
+        return np.array([a - lr * (dx @ z), b - lr * dx.sum(), w_new, c_new])
+    return step
+
+
+def gan_step_typo(theta, x_real, z, lr):
+    a, b, w, c = theta
+    x_fake = a * z + b
+    g_real = (sigmoid(w * x_real + c) - 1) / len(x_real)
+    return np.array([a, b, w - lr * g_real @ x_rael, c])  # noqa: F821
+
+
+def gan_step_lists(theta, x_real, z, lr):
+    return list(gan_step(theta, x_real, z, lr))
+
+
 @pytest.mark.parametrize("name, fn", [
+    ("gan_step", gan_step), ("gan_step", _step_with()),
     ("discriminator_loss", d_loss), ("discriminator_loss", d_loss_nnlib),
     ("generator_loss", g_loss), ("mode_coverage", coverage)])
 def test_accepts_right_answers_written_differently(name, fn):
@@ -201,6 +253,15 @@ def c_float_count(samples, centers, radius, min_share):
 
 
 WRONG = [
+    ("gan_step", _step_with(old_D=True), "used the discriminator from before its step"),
+    ("gan_step", _step_with(saturating=True), "NON-saturating"),
+    ("gan_step", _step_with(only_fake=True), "term from the REAL samples"),
+    ("gan_step", _step_with(no_chain=True), "flows THROUGH the discriminator"),
+    ("gan_step", _step_with(sums=True), "divide the real samples' gradients by N"),
+    ("gan_step", _step_with(label0=True), None),
+    ("gan_step", _step_with(z_not_x=True), None),
+    ("gan_step", gan_step_typo, None),
+    ("gan_step", gan_step_lists, None),
     ("discriminator_loss", d_swapped, "Real samples have the label 1"),
     ("discriminator_loss", d_one_mean, "SUM of two means"),
     ("discriminator_loss", d_no_mean, "carries 1/N"),

@@ -27,7 +27,17 @@ radius, min_share)`` → (modes_covered,  (min_share ignored); the radius ignore
 quality)                                compared with the radius; samples far from every mode
                                         counted towards coverage; min_share used as a count;
                                         a strict > at the threshold
+``gan_step(theta, x_real, z, lr)`` →     the generator updated against the OLD discriminator (a
+new theta (a, b, w, c)                  simultaneous step); the generator updated first; the
+                                        saturating generator loss; the real samples' term left out
+                                        of the discriminator's gradient (an overwritten
+                                        gradient); the chain rule through D forgotten (∂x̃ = g
+                                        instead of g·w); sums instead of means
 ======================================  ===========================================================
+
+``gan_step`` is one step of the smallest GAN: generator x̃ = a·z + b, discriminator logit
+l(x) = w·x + c, plain gradient descent with rate ``lr``, the discriminator first, then the
+generator (non-saturating loss) against the UPDATED discriminator, with the same z.
 """
 from __future__ import annotations
 
@@ -40,7 +50,7 @@ from nnlib.metrics import mode_coverage as _mode_coverage
 from .common import COMMON, has_nonfinite, warned
 from .core import Case, Checker, Mistake
 
-__all__ = ["discriminator_loss", "generator_loss", "mode_coverage"]
+__all__ = ["discriminator_loss", "generator_loss", "mode_coverage", "gan_step"]
 
 
 def _sigmoid(z):
@@ -231,5 +241,96 @@ mode_coverage = Checker(
                 part="modes_covered", like=_vc(all_count=True)),
         Mistake("\"At least min_share\" includes the threshold itself: use >=, not >.",
                 part="modes_covered", like=_vc(strict=True)),
+        *COMMON,
+    ])
+
+
+# --------------------------------------------------------------------------- one GAN step
+def _gan_step(theta, x_real, z, lr):
+    """The reference, built from nnlib: two Dense(1, 1) layers, its losses and SGD."""
+    from nnlib.layers import Dense
+    from nnlib.optimizers import SGD
+    a, b, w, c = (float(v) for v in np.asarray(theta, dtype=float))
+    x_real = np.asarray(x_real, dtype=float).reshape(-1, 1)
+    z = np.asarray(z, dtype=float).reshape(-1, 1)
+    G, D = Dense(1, 1, dtype=np.float64), Dense(1, 1, dtype=np.float64)
+    G.W.data[:], G.b.data[:], D.W.data[:], D.b.data[:] = a, b, w, c
+    opt_G, opt_D = SGD(G.parameters(), lr=lr), SGD(D.parameters(), lr=lr)
+    # the discriminator: one batch of real and fake, each loss a mean over its own half
+    n, m = len(x_real), len(z)
+    logits = D(np.vstack([x_real, G(z)]))
+    _, d_real, d_fake = _d_loss(logits[:n], logits[n:])
+    D.backward(np.vstack([d_real, d_fake]))
+    opt_D.step()
+    # the generator, against the updated discriminator, through it
+    _, d_l = _g_loss(D(G(z)), True)
+    G.backward(D.backward(d_l))
+    opt_G.step()
+    return np.array([G.W.data[0, 0], G.b.data[0], D.W.data[0, 0], D.b.data[0]])
+
+
+def _step_variant(theta, x_real, z, lr, *, simultaneous=False, g_first=False, saturating=False,
+                  no_real=False, no_chain=False, sums=False):
+    a, b, w, c = (float(v) for v in np.asarray(theta, dtype=float))
+    x_real, z = np.asarray(x_real, dtype=float).ravel(), np.asarray(z, dtype=float).ravel()
+    n, m = len(x_real), len(z)
+    sig = _sigmoid
+
+    def d_update(a, b, w, c):
+        xf = a * z + b
+        g_r = (sig(w * x_real + c) - 1) / (1 if sums else n)
+        g_f = sig(w * xf + c) / (1 if sums else m)
+        if no_real:
+            g_r = 0 * g_r
+        return w - lr * (np.sum(g_r * x_real) + np.sum(g_f * xf)), c - lr * (np.sum(g_r) + np.sum(g_f))
+
+    def g_update(a, b, w, c):
+        l = w * (a * z + b) + c
+        g = (-sig(l) if saturating else sig(l) - 1) / (1 if sums else m)
+        dx = g if no_chain else g * w
+        return a - lr * np.sum(dx * z), b - lr * np.sum(dx)
+
+    if g_first:
+        a, b = g_update(a, b, w, c)
+        w, c = d_update(a, b, w, c)
+    elif simultaneous:
+        w2, c2 = d_update(a, b, w, c)
+        a, b = g_update(a, b, w, c)
+        w, c = w2, c2
+    else:
+        w, c = d_update(a, b, w, c)
+        a, b = g_update(a, b, w, c)
+    return np.array([a, b, w, c])
+
+
+def _vs(**mistake):
+    return lambda *args: _step_variant(*args, **mistake)
+
+
+gan_step = Checker(
+    "gan_step", _gan_step, arg_names=("theta", "x_real", "z", "lr"),
+    signature="gan_step(theta, x_real, z, lr)", rtol=1e-7, atol=1e-10,
+    cases=[
+        Case(np.array([1.0, 0.0, 0.5, -0.2]), np.array([2.5, 3.0, 3.5]),
+             np.array([-1.0, 0.3, 1.2, 0.4]), 0.1,
+             label="a = 1, b = 0, w = 0.5, c = −0.2; 3 real samples, 4 noise values, lr 0.1"),
+        Case(np.array([0.5, 1.0, -1.5, 0.3]), np.array([0.2, -0.4, 1.1, 0.9, 0.0]),
+             np.array([0.7, -1.3]), 0.5, label="5 real samples, 2 noise values, lr 0.5"),
+    ],
+    mistakes=[
+        Mistake("The generator steps AFTER the discriminator, against the UPDATED w and c: you "
+                "used the discriminator from before its step.", like=_vs(simultaneous=True)),
+        Mistake("Update the discriminator FIRST, then the generator (against the updated "
+                "discriminator).", like=_vs(g_first=True)),
+        Mistake("The generator uses the NON-saturating loss, mean(−log σ(l)): its gradient with "
+                "respect to l is (σ(l) − 1)/M, not −σ(l)/M.", like=_vs(saturating=True)),
+        Mistake("The discriminator's gradient has a term from the REAL samples too: "
+                "(σ(l_real) − 1)/N times x_real for w. (With layers: a second backward overwrites "
+                "the first one's .grad — run real and fake through D as one batch, or add the "
+                "gradients.)", like=_vs(no_real=True)),
+        Mistake("The generator's gradient flows THROUGH the discriminator: ∂L/∂x̃ = ∂L/∂l · w, "
+                "then ∂L/∂a = Σ ∂L/∂x̃ · z and ∂L/∂b = Σ ∂L/∂x̃.", like=_vs(no_chain=True)),
+        Mistake("Each loss is a mean: divide the real samples' gradients by N and the fake ones' "
+                "by M.", like=_vs(sums=True)),
         *COMMON,
     ])
