@@ -5,7 +5,7 @@ always gives the same points); the real data sets ship inside ``nnlib/datasets/`
 licences in its README.md). Conventions: ``X`` is ``(N, D)`` float, ``y`` is ``(N,)`` int class
 ids ``0 … K−1``.
 
-    toy 2-D      logic_gate (AND, OR, ...), xor, spirals, moons, circles, blobs
+    toy 2-D      logic_gate (AND, OR, ...), xor, spirals, moons, circles, blobs, ring
     real         load_digits (8×8, scikit-learn), load_mnist (10,000 × 28×28),
                  load_diabetes (regression, scikit-learn), load_text
     tools        train_val_test_split, standardize, one_hot, batches
@@ -105,6 +105,27 @@ def blobs(n: int = 300, centers: int = 3, std: float = 1.0, dim: int = 2, seed=0
     means = rng.uniform(-5, 5, size=(centers, dim))
     y = np.arange(n) % centers
     return means[y] + std * rng.normal(size=(n, dim)), y
+
+
+def ring_centers(modes: int = 8, radius: float = 2.0) -> np.ndarray:
+    """The centres of :func:`ring`'s Gaussians: ``(modes, 2)``, evenly spaced on a circle,
+    the first at angle 0."""
+    angle = 2 * np.pi * np.arange(modes) / modes
+    return radius * np.column_stack([np.cos(angle), np.sin(angle)])
+
+
+def ring(n: int = 1000, modes: int = 8, radius: float = 2.0, std: float = 0.05, seed=0):
+    """A ring of Gaussians, the standard 2-D test of a generative model's mode coverage.
+
+    ``modes`` narrow Gaussians (standard deviation ``std``) centred on a circle of ``radius``;
+    each point picks its Gaussian uniformly at random. A generator that produces only some of
+    them has *collapsed* onto those modes (:func:`nnlib.metrics.mode_coverage` counts them).
+
+    Returns ``X: (n, 2)``, ``y: (n,)`` (the index of each point's Gaussian).
+    """
+    rng = as_rng(seed)
+    y = rng.integers(0, modes, n)
+    return ring_centers(modes, radius)[y] + std * rng.normal(size=(n, 2)), y
 
 
 # ---------------------------------------------------------------------------------------------

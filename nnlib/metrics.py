@@ -11,6 +11,10 @@ For a binary problem (positive class 1) with
     recall    = TP / (TP + FN)      of the positive examples, the share that were found
     F1        = 2 · precision · recall / (precision + recall)     their harmonic mean
 
+For a generative model on a mixture of known Gaussians (such as ``nnlib.data.ring``),
+:func:`mode_coverage` counts the modes its samples cover and the share of samples that are
+near any mode.
+
 A ratio whose denominator is 0 (nothing predicted positive, no positive example) is defined as
 0, as scikit-learn does with ``zero_division=0``; ``tests/test_metrics.py`` checks every function
 against scikit-learn.
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["confusion_matrix", "precision_recall_f1"]
+__all__ = ["confusion_matrix", "precision_recall_f1", "mode_coverage"]
 
 
 def _labels(y, who: str, name: str) -> np.ndarray:
@@ -70,3 +74,31 @@ def precision_recall_f1(y_true, y_pred) -> tuple[float, float, float]:
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return float(precision), float(recall), float(f1)
+
+
+def mode_coverage(samples, centers, radius: float, min_share: float = 0.02) -> tuple[int, float]:
+    """How many modes a generator covers, and how many of its samples are good.
+
+    Each sample is assigned to its nearest centre; it is *good* if that centre lies within
+    ``radius`` (e.g. 3 standard deviations of the mode). A mode is *covered* if at least
+    ``min_share`` of all samples are good samples assigned to it — a single stray point does
+    not count as covering a mode.
+
+    Args:
+        samples: ``(N, D)`` generated points; centers: ``(K, D)`` the modes' centres.
+        radius: the distance within which a sample counts as belonging to its mode.
+        min_share: the share of the N samples a mode needs to count as covered.
+
+    Returns:
+        ``(modes_covered, quality)``: an int in ``0 … K`` and the share of good samples.
+    """
+    samples, centers = np.asarray(samples, dtype=float), np.asarray(centers, dtype=float)
+    if samples.ndim != 2 or centers.ndim != 2 or samples.shape[1] != centers.shape[1]:
+        raise ValueError(f"mode_coverage: samples (N, D) and centers (K, D) must share D, got "
+                         f"{samples.shape} and {centers.shape}")
+    distance = np.linalg.norm(samples[:, None, :] - centers[None, :, :], axis=2)   # (N, K)
+    nearest = distance.argmin(axis=1)
+    good = distance[np.arange(len(samples)), nearest] <= radius
+    counts = np.bincount(nearest[good], minlength=len(centers))
+    covered = int(np.sum(counts >= min_share * len(samples)))
+    return covered, float(good.mean()) if len(samples) else 0.0

@@ -68,3 +68,27 @@ def test_standardize_does_not_modify_its_inputs_and_checks_shapes():
         standardize(A, np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"must be \(N, D\)"):
         standardize(np.zeros(3))
+
+
+def test_ring_and_mode_coverage():
+    from nnlib.data import ring, ring_centers
+    from nnlib.metrics import mode_coverage
+    X, y = ring(4000, modes=8, radius=2.0, std=0.05, seed=0)
+    C = ring_centers(8, 2.0)
+    assert X.shape == (4000, 2) and set(np.unique(y)) == set(range(8))
+    assert np.allclose([X[y == k].mean(axis=0) for k in range(8)], C, atol=0.01)
+    assert np.allclose(np.linalg.norm(C, axis=1), 2.0)
+    # within 3 std of a 2-D Gaussian: 1 - exp(-4.5) = 98.9% of its points
+    assert mode_coverage(X, C, radius=0.15) == (8, pytest.approx(1 - np.exp(-4.5), abs=0.01))
+    # a collapsed generator: everything on two modes, plus one stray point near a third
+    collapsed = np.vstack([X[y == 0], X[y == 3], C[5:6] + 0.01])
+    covered, quality = mode_coverage(collapsed, C, radius=0.15)
+    assert covered == 2 and quality > 0.97
+    # far from every mode: nothing covered, quality 0
+    assert mode_coverage(np.zeros((100, 2)), C, radius=0.15) == (0, 0.0)
+    # the threshold: a mode with exactly min_share of the samples counts
+    pts = np.vstack([np.repeat(C[:1], 98, axis=0), np.repeat(C[1:2], 2, axis=0)])
+    assert mode_coverage(pts, C, radius=0.1, min_share=0.02)[0] == 2
+    assert mode_coverage(pts, C, radius=0.1, min_share=0.03)[0] == 1
+    with pytest.raises(ValueError, match="share D"):
+        mode_coverage(np.zeros((3, 3)), C, radius=1.0)
