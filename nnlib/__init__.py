@@ -10,6 +10,7 @@ One concept per module:
     optimizers    SGD, Adam, ... ;  schedules   learning-rate schedules
     model         Sequential, its training loop and the Callback hook
     metrics       confusion matrix, precision, recall, F1
+    augment       shifted, rotated and noisy copies of images (data augmentation)
     sampling      greedy choice and sampling with a temperature (text generation)
     gradcheck     numerical gradients: the tool that proves a backward pass
     data          toy 2-D sets, digits, MNIST subset, text — all offline
