@@ -168,12 +168,18 @@ class Mistake:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 wrong = self.like(*_fresh(o.args), **_fresh(o.kwargs))
-                got = o.got
+                got, expected = o.got, o.expected
                 if self.part is not None:
                     index = self.part
                     if isinstance(index, str):
                         index = list(output_names or ()).index(index)
                     got, wrong = got[index], wrong[index]
+                    expected = expected[index] if expected is not None else None
+                if expected is not None and _close(wrong, expected, self.rtol, self.atol,
+                                                   equal_nan=True):
+                    # the mistaken formula gives the right answer on this case, so it cannot
+                    # be what went wrong (e.g. a list of the right numbers would match it)
+                    return False
                 return _close(got, wrong, self.rtol, self.atol, equal_nan=True)
         except Exception:  # a diagnoser must never turn a reader's mistake into a crash
             return False
