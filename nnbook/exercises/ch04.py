@@ -109,6 +109,10 @@ binary_cross_entropy = Checker(
         Case(_PCONF.astype(np.float32), _TCONF.astype(np.float32),
              label="the same in float32, where a tiny eps such as 1e-15 does nothing (Section 4.7)",
              atol=2e-6, rtol=1e-4),
+        # any eps from 1e-7 to 1e-6 gives a loss within 25% of nnlib's here; inf, nan or a
+        # number like 1.8e308 (np.nan_to_num of inf) does not
+        Case(np.array([0.0, 1.0, 0.6]), np.array([1.0, 0.0, 1.0]),
+             label="confidently WRONG predictions: the loss is large, but finite", rtol=0.25),
     ],
     mistakes=[
         Mistake("Your clipping works in float64 but not in float32: there 1 − ε rounds to exactly 1 "
@@ -153,6 +157,8 @@ cross_entropy_grad = Checker(
              label="integer logits and labels: probabilities are fractions"),
         Case(np.array([[1000.0, 0.0, -1000.0], [5.0, 1005.0, 0.0]]), _onehot([0, 2], 3),
              label="large logits: must not overflow"),
+        Case(np.array([[2000.0, 0.0, 1.0], [-2000.0, -1999.0, -2001.0]]), _onehot([0, 1], 3),
+             label="two examples whose logits are 4000 apart: shift each ROW by its own max"),
     ],
     mistakes=[
         Mistake("Missing the 1/N: the loss is the mean over N examples, so the gradient is "

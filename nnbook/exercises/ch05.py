@@ -78,6 +78,8 @@ sigmoid_prime_from_activation = Checker(
         Case(_sigmoid(np.array([-2.0, -0.5, 0.0, 1.0, 3.0])),
              label="a = σ(z) for a few z"),
         Case(_sigmoid(_r(3, 4)), label="a batch of activations (3, 4)"),
+        Case(np.array([1e-4, 0.5, 0.9999]), label="saturated units: a close to 0 and to 1",
+             atol=1e-12),
     ],
     mistakes=[
         Mistake("The vice-versa mistake: this function receives the ACTIVATION a = σ(z), which is "

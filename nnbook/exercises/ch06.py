@@ -127,6 +127,8 @@ adam_step = Checker(
              0.999, 1e-8, label="step t = 3 with running moments"),
         Case(_W2, _G2, np.zeros((2, 3)), np.zeros((2, 3)), 1, 0.01, 0.8, 0.99, 1e-8,
              label="(2, 3) weights, other betas"),
+        Case(_W, np.array([0.0, 0.5, -0.3]), np.zeros(3), np.zeros(3), 1, 0.1, 0.9, 0.999,
+             1e-8, label="a weight whose gradient is 0: without eps its step is 0/0"),
     ],
     mistakes=[
         Mistake("Missing bias correction: m and v start at 0, so early on they are pulled "
