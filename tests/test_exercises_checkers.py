@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from nnbook.exercises import ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training, softmax_gradient, training_loop
-from nnbook.exercises import (adversarial, attention, autoencoders, cnn, convolution, normalization,
-                               practice, recurrent, regularization)
+from nnbook.exercises import (adversarial, attention, autoencoders, cnn, convolution, frameworks,
+                               normalization, practice, recurrent, regularization)
 from nnbook.exercises.core import AnswerCheck, Checker
 
 MODULES = [ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training, softmax_gradient, training_loop]
@@ -19,8 +19,8 @@ CHECKERS = {f"{m.__name__.rsplit('.', 1)[1]}.{name}": obj
 # The topic modules of Parts II-V keep their solutions and wrong answers in their own test
 # modules (tests/test_exercises_<topic>.py); the hostile-code, NaN and stub tests below run on
 # every checker of every module.
-TOPIC_MODULES = [adversarial, attention, autoencoders, cnn, convolution, normalization, practice,
-                 recurrent, regularization]
+TOPIC_MODULES = [adversarial, attention, autoencoders, cnn, convolution, frameworks, normalization,
+                 practice, recurrent, regularization]
 ALL_CHECKERS = {**CHECKERS, **{f"{m.__name__.rsplit('.', 1)[1]}.{name}": obj
                                for m in TOPIC_MODULES for name, obj in vars(m).items()
                                if isinstance(obj, Checker)}}
