@@ -34,7 +34,9 @@ def test_nnlib_pytorch_and_keras_train_the_same_network_identically():
         model.backward(loss_fn.backward())
         opt.step()
 
-    net = torch.nn.Sequential(torch.nn.Linear(16, 8), torch.nn.ReLU(), torch.nn.Linear(8, 4))
+    # float32 explicitly: another test in the same process may have changed torch's default dtype
+    net = torch.nn.Sequential(torch.nn.Linear(16, 8, dtype=torch.float32), torch.nn.ReLU(),
+                              torch.nn.Linear(8, 4, dtype=torch.float32))
     with torch.no_grad():
         for layer, W, b in [(net[0], W1, b1), (net[2], W2, b2)]:
             layer.weight.copy_(torch.from_numpy(W.T))
