@@ -198,6 +198,8 @@ huber = Checker(
         Case(np.array([0.2, -0.5, 0.1]), np.zeros(3), 1.0, label="small errors (quadratic part)"),
         Case(_HYH, _HY, 1.0, label="errors on both sides of δ = 1"),
         Case(_HYH, _HY, 2.0, label="δ = 2"),
+        Case(np.array([[0.5, -2.0], [3.0, 0.25]]), np.array([[0.0, 0.0], [1.0, 1.0]]), 1.0,
+             label="a batch (2, 2): the mean over ALL entries is one number"),
         Case(np.array([3, 0, 1]), np.array([0, 0, 2]), 1.0, label="integer inputs: the loss is "
              "still a fraction"),
     ],
