@@ -49,6 +49,8 @@ sigmoid_backward = Checker(
         Case(_r(4, 2), 3 * _r(4, 2), label="a batch (4, 2) with larger Z"),
         Case(np.array([[0.5, -1.0, 2.0, 1.5]]), np.array([[-1000.0, -20.0, 20.0, 1000.0]]),
              label="extreme Z: must not overflow"),
+        Case(_r(5), _r(5), label="a 1-D array: any shape, elementwise"),
+        Case(_r(2, 2, 3), _r(2, 2, 3), label="a (2, 2, 3) array"),
     ],
     mistakes=[
         Mistake("The derivative was applied to the wrong quantity: `a * (1 - a)` needs the "
