@@ -21,6 +21,7 @@ checker                                    recognises (hint given)
 ``random_search(evaluate, low, high,       uniform instead of log-uniform sampling; the natural
 n_trials, seed)`` → (best_values,          log; the lowest score kept; the last trial returned;
 best_score)                                one trial too few; a new generator in every trial;
+                                           the last of tied trials kept (>= for >);
                                            draws per hyperparameter instead of per trial; the
                                            best score with another trial's values
 =========================================  ======================================================
@@ -220,8 +221,19 @@ class Bowl:
         return f"evaluate (a stand-in score, best at log10(values) = [{peak}])"
 
 
+class Plateau(Bowl):
+    """Like :class:`Bowl`, but the score is rounded to one decimal, as a validation accuracy on a
+    small set is: nearby trials tie, and the search must keep the FIRST of the best."""
+
+    def __call__(self, values):
+        return round(super().__call__(values), 1)
+
+    def __repr__(self):
+        return "evaluate (a stand-in score rounded to 0.1, so trials tie)"
+
+
 def _search(evaluate, low, high, n_trials, seed, *, linear=False, ln=False, worst=False,
-            last=False, fewer=False, reseed=False, by_column=False, mixed=False):
+            last=False, fewer=False, reseed=False, by_column=False, mixed=False, last_tie=False):
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     rng = np.random.default_rng(seed)
     n = n_trials - 1 if fewer else n_trials
@@ -243,6 +255,8 @@ def _search(evaluate, low, high, n_trials, seed, *, linear=False, ln=False, wors
         trials.append((values, evaluate(values)))
     scores = [s for _, s in trials]
     k = len(trials) - 1 if last else int(np.argmin(scores) if worst else np.argmax(scores))
+    if last_tie:
+        k = len(scores) - 1 - int(np.argmax(scores[::-1]))
     if mixed:
         return trials[-1][0], float(max(scores))
     return trials[k][0], float(trials[k][1])
@@ -269,6 +283,8 @@ random_search = Checker(
         Case(Bowl(0.5, -2.0, 1.0), np.array([0.1, 1e-3, 1.0]), np.array([100.0, 1.0, 10.0]), 7, 11,
              label="three hyperparameters, 7 trials, seed 11"),
         Case(Bowl(-3.0), np.array([1e-4]), np.array([1.0]), 1, 5, label="a single trial"),
+        Case(Plateau(-1.0), np.array([1e-4]), np.array([1.0]), 10, 3,
+             label="scores rounded to 0.1, so several trials tie: keep the first of the best"),
     ],
     mistakes=[
         Mistake("Sample the EXPONENT uniformly: `10 ** rng.uniform(np.log10(low), np.log10(high))`. "
@@ -280,6 +296,9 @@ random_search = Checker(
         Mistake("Return the BEST trial, not the last one: keep track of the best values and score "
                 "as you go (or collect all trials and pick the best at the end).",
                 like=_vr(last=True)),
+        Mistake("Several trials tie for the best score: keep the FIRST of them (update only on a "
+                "strictly better score, `>`, not `>=`).", part="best_values",
+                like=_vr(last_tie=True)),
         Mistake("Run exactly n_trials trials (`range(n_trials)`): you ran one too few.",
                 like=_vr(fewer=True)),
         Mistake("Create the generator ONCE, before the loop: a new `default_rng(seed)` in every "
