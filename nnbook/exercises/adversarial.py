@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnlib.activations import sigmoid as _sigmoid
 from nnlib.losses import binary_cross_entropy_with_logits as _bce
 from nnlib.losses import binary_cross_entropy_with_logits_grad as _bce_grad
 from nnlib.metrics import mode_coverage as _mode_coverage
@@ -51,10 +52,6 @@ from .common import COMMON, has_nonfinite, warned
 from .core import Case, Checker, Mistake
 
 __all__ = ["discriminator_loss", "generator_loss", "mode_coverage", "gan_step"]
-
-
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 def _unstable(o) -> bool:
