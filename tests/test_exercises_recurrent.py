@@ -240,6 +240,23 @@ def clip_first_only(grads, max_norm):
     return [g * min(1, max_norm / n) for g in grads]
 
 
+def clip_sum_of_norms(grads, max_norm):
+    n = sum(np.linalg.norm(g) for g in grads)             # Σ‖g_k‖, not √(Σ‖g_k‖²)
+    return [g * min(1, max_norm / n) for g in grads]
+
+
+def clip_spectral(grads, max_norm):
+    n = np.sqrt(sum(np.linalg.norm(g, 2) ** 2 for g in grads))   # ord=2 on a matrix: spectral
+    return [g * min(1, max_norm / n) for g in grads]
+
+
+def clip_returns_callers_arrays(grads, max_norm):
+    n = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+    if n <= max_norm:
+        return grads                                       # the caller's own arrays, not new ones
+    return [g * (max_norm / n) for g in grads]
+
+
 def _nll_terms(name, model, inputs, targets, stateless=False):
     emb, cell, out = model
     if stateless:
@@ -306,6 +323,18 @@ def lp_ascii_ids(name, model):
     return float(sum(lp[t, k] for t, k in enumerate(ids(name + "."))))
 
 
+def lp_raw_logits(name, model):
+    emb, cell, out = model
+    z = out(cell(emb(np.array([[CHAR_ID[ch] for ch in "." + name]]))))[0]
+    return float(sum(z[t, CHAR_ID[ch]] for t, ch in enumerate(name + ".")))   # logits, no log_softmax
+
+
+def lp_all_pairs(name, model):
+    emb, cell, out = model
+    lp = log_softmax(out(cell(emb(np.array([[CHAR_ID[ch] for ch in "." + name]]))))[0])
+    return float(lp[:, [CHAR_ID[ch] for ch in name + "."]].sum())      # a T × T block
+
+
 def lp_returns_array(name, model):
     return _nll_terms(name, model, "." + name, name + ".")          # the terms, not their sum
 
@@ -338,6 +367,9 @@ WRONG = [
     ("clip_by_norm", clip_linalg_list, "different shapes"),
     ("clip_by_norm", clip_returns_norm, None),
     ("clip_by_norm", clip_first_only, None),
+    ("clip_by_norm", clip_sum_of_norms, "NOT the sum of the arrays' norms"),
+    ("clip_by_norm", clip_spectral, "spectral norm"),
+    ("clip_by_norm", clip_returns_callers_arrays, "hands back the caller's own arrays"),
     # name_log_prob
     ("name_log_prob", lp_no_end, "also has to END"),
     ("name_log_prob", lp_no_start, "The first letter also has a probability"),
@@ -349,7 +381,9 @@ WRONG = [
     ("name_log_prob", lp_negative, "−log p (the loss)"),
     ("name_log_prob", lp_stateless, "restarted every step from zeros"),
     ("name_log_prob", lp_ascii_ids, "id 0 is the start/end symbol"),
-    ("name_log_prob", lp_returns_array, None),
+    ("name_log_prob", lp_returns_array, "Return ONE number"),
+    ("name_log_prob", lp_raw_logits, "returns LOGITS"),
+    ("name_log_prob", lp_all_pairs, "T × T block"),
 ]
 
 

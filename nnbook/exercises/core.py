@@ -97,6 +97,7 @@ class Outcome:
     printed_chars: int = 0
     mutated: list = field(default_factory=list)
     problem: "Problem | None" = None
+    received: tuple = ()             # the very objects the call was given (to spot aliasing)
 
     @property
     def error_text(self) -> str:
@@ -471,6 +472,7 @@ class Checker:
             got, error, timed_out = call_with_time_limit(fn, call_args, call_kwargs, self.timeout)
         o = Outcome(case, pristine_args, pristine_kwargs, expected, got, error, timed_out,
                     [str(w.message) for w in caught], sink.text(), sink.total)
+        o.received = call_args
         if self.allow_mutation is not True:
             may_change = set(self.allow_mutation or ())
             names = self._names(len(case.args))

@@ -13,13 +13,18 @@ b_ih, b_hh)``                       TensorFlow's i, g, f, o); a sigmoid candidat
                                     norm; small gradients scaled UP to ``max_norm``; the
                                     squared norm (no square root); the ratio upside down; the
                                     largest entry or the L1 norm instead of the L2 norm; the
-                                    arrays changed in place
+                                    sum of the arrays' norms; the spectral norm
+                                    (``np.linalg.norm(g, 2)`` on a matrix); the arrays changed
+                                    in place; the caller's own arrays returned when nothing is
+                                    clipped (the exercise asks for new ones)
 ``name_log_prob(name, model)``      the end symbol left out; the start symbol left out (no
                                     prediction for the first letter); each letter scored by
                                     the prediction made AT its own position; a probability
                                     instead of its log; log10/log2; the mean instead of the
                                     sum; −log p (the loss) instead of log p; every step
-                                    restarted from the zero state
+                                    restarted from the zero state; raw logits taken for
+                                    log-probabilities; ``lp[:, targets]`` (every pair); the
+                                    per-step array returned instead of its sum
 ==================================  ==========================================================
 
 References: nnlib's ``LSTM`` run for one step (``lstm_step``); nnlib's ``clip_grad_norm``
@@ -167,6 +172,29 @@ def _clip_with(kind):
     return lambda grads, c: _scaled(grads, min(1.0, c / _total(grads, kind)))
 
 
+def _clip_by(norm):
+    """Clip with a different (wrong) total norm ``norm(grads)``."""
+    return lambda grads, c: _scaled(grads, min(1.0, c / norm([np.asarray(g, float) for g in grads])))
+
+
+def _spectral(grads):
+    return np.sqrt(sum(np.linalg.norm(g, 2) ** 2 if g.ndim == 2 else np.sum(g ** 2) for g in grads))
+
+
+def _fresh_arrays(o):
+    """The exercise asks for NEW arrays: none of the returned ones may be a caller's array."""
+    if o.mutated:                     # changed in place: that problem is reported (and hinted) first
+        return None
+    given = [g for g in o.received[0]] if o.received else []
+    got = o.got if isinstance(o.got, (list, tuple)) else [o.got]
+    for k, r in enumerate(got):
+        if any(isinstance(r, np.ndarray) and np.shares_memory(r, g) for g in given
+               if isinstance(g, np.ndarray)):
+            return (f"right numbers, but the `grads[{k}]` you returned IS the caller's array (or a "
+                    "view of it), not a new one.")
+    return None
+
+
 _G_BIG = (_r(3, 4, scale=2), _r(4, scale=2), _r(4, 2, scale=2))            # norm ≈ 9
 _G_SPIKE = (np.array([[0.1, -0.2], [30.0, 0.05]]), np.array([0.3, -0.1]),
             np.array([[-0.2], [0.4]]))                                      # one huge entry
@@ -181,7 +209,7 @@ clip_by_norm = Checker(
         Case(_G_SPIKE, 5.0, label="one huge entry (30) among small ones, max_norm = 5"),
         Case(_G_SMALL, 1.0, label="a total norm below max_norm: nothing to clip"),
         Case(_G_BIG, 3.0, label="max_norm = 3"),
-    ],
+    ], verify=_fresh_arrays,
     mistakes=[
         Mistake("That clips each ENTRY to [−c, c] (`np.clip`), which changes the direction of the "
                 "step. Clip the norm: measure the length of all the gradients together, "
@@ -202,8 +230,20 @@ clip_by_norm = Checker(
                 like=lambda grads, c: _scaled(grads, min(1.0, _total(grads) / c))),
         Mistake("Use the Euclidean (L2) norm, √(Σ g²), over every entry; you used the largest "
                 "entry.", like=_clip_with("max")),
+        Mistake("The total norm is NOT the sum of the arrays' norms: square every entry of every "
+                "array, add them all, and take ONE square root, ‖g‖ = √(Σ_arrays Σ g²) "
+                "(equivalently √(Σ ‖g_k‖²)).",
+                like=_clip_by(lambda gs: sum(np.sqrt(np.sum(g ** 2)) for g in gs))),
+        Mistake("`np.linalg.norm(g, 2)` on a MATRIX is its spectral norm (largest singular "
+                "value), not the square root of the sum of squares. Use `np.sqrt(np.sum(g ** 2))` "
+                "(or `np.linalg.norm(g)` with no `ord`) for each array.",
+                like=_clip_by(_spectral)),
         Mistake("Use the Euclidean (L2) norm, √(Σ g²), over every entry; you used the sum of "
                 "absolute values (L1).", like=_clip_with("l1")),
+        Mistake("When there is nothing to clip, `return grads` hands back the caller's own arrays, "
+                "so changing one later changes the other. Return new arrays in both cases, e.g. "
+                "`[g * scale for g in grads]` with scale = 1.",
+                when=lambda o: o.problem is not None and "IS the caller's array" in o.problem.message),
         Mistake("`g *= scale` changes the caller's arrays in place; return new arrays "
                 "(`g * scale`).", kinds=("mutated",), when=lambda o: "grads" in o.mutated),
         Mistake("`np.linalg.norm(grads)` cannot treat a list of arrays of different shapes as one "
@@ -231,12 +271,13 @@ def _ids(text):
     return np.array([[VOCAB.index(ch) for ch in text]])
 
 
-def _log_probs(model, inputs, stateless=False):
+def _log_probs(model, inputs, stateless=False, raw=False):
     emb, cell, out = model
+    norm = (lambda z: z) if raw else log_softmax    # raw: the logits taken for log-probabilities
     if stateless:                                # every position from the zero state
         x = inputs.reshape(-1, 1)
-        return log_softmax(out(cell(emb(x)))[:, -1].astype(np.float64))
-    return log_softmax(out(cell(emb(inputs)))[0].astype(np.float64))   # (T, V)
+        return norm(out(cell(emb(x)))[:, -1].astype(np.float64))
+    return norm(out(cell(emb(inputs)))[0].astype(np.float64))   # (T, V)
 
 
 def _ascii_id(ch):
@@ -244,12 +285,14 @@ def _ascii_id(ch):
 
 
 def _score(name, model, end=True, own_position=False, stateless=False, reduce=np.sum,
-           ids=VOCAB.index):
+           ids=VOCAB.index, raw=False, all_pairs=False):
     """Σ_t log p(target_t | inputs up to t) with inputs "." + name and targets name + "."
     (the right answer), or one of the slips the keywords name."""
     inputs = "." + name
     targets = inputs if own_position else name + "."
-    lp = _log_probs(copy.deepcopy(model), np.array([[ids(ch) for ch in inputs]]), stateless)
+    lp = _log_probs(copy.deepcopy(model), np.array([[ids(ch) for ch in inputs]]), stateless, raw)
+    if all_pairs:                                # lp[:, targets]: every position × every target
+        return reduce(lp[:, [ids(ch) for ch in targets]])
     picked = np.array([lp[t, ids(ch)] for t, ch in enumerate(targets)])
     return reduce(picked if end else picked[:-1])
 
@@ -307,6 +350,16 @@ name_log_prob = Checker(
                 "sequence in one call (`cell(emb(ids))`), or pass `state` from call to call with "
                 "`return_state=True`; you restarted every step from zeros.",
                 like=lambda n, m: float(_score(n, m, stateless=True))),
+        Mistake("The Dense layer returns LOGITS, not log-probabilities: pass them through "
+                "`log_softmax` (over the vocabulary axis) before picking the target's entry.",
+                like=lambda n, m: float(_score(n, m, raw=True))),
+        Mistake("`lp[:, targets]` picks EVERY target at EVERY position (a T × T block) and sums "
+                "all of them. Pair each position with its own target: "
+                "`lp[np.arange(len(targets)), targets]`.",
+                like=lambda n, m: float(_score(n, m, all_pairs=True))),
+        Mistake("Return ONE number, log p(name), the sum over the positions; you returned the "
+                "log-probability of each step (an array). Add them up: `float(picked.sum())`.",
+                when=lambda o: np.ndim(o.got) == 1 and np.size(o.got) == len(o.args[0]) + 1),
         Mistake("Use the chapter's ids, `CHAR_ID` (VOCAB = \".abc…z\"): id 0 is the start/end symbol "
                 "\".\" and the letters are 1–26, so 'a' is 1, not 0.",
                 like=lambda n, m: float(_score(n, m, ids=_ascii_id))),
