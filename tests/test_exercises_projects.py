@@ -1,0 +1,486 @@
+"""Chapter 17's project checkers (``nnbook.exercises.projects``).
+
+The function milestones: each checker accepts right answers written two ways, rejects realistic
+wrong ones with the hint that names THAT mistake, and never names another. The target milestones:
+each accepts a training function that reaches the target (run for real: these are the projects'
+reference recipes, a few seconds each) and rejects, with a message that names the cause, what a
+student might hand in instead: nothing, the wrong kind of object, a model of the wrong shape, an
+untrained model, a diverged one, one over budget.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from nnbook.exercises import projects as check
+from nnbook.exercises.core import Checker
+from nnlib.activations import log_softmax, sigmoid
+from nnlib.data import ring
+from nnlib.layers import GRU, Conv2D, Dense, Embedding, Flatten, MaxPool2D, ReLU
+from nnlib.losses import BCEWithLogitsLoss, CrossEntropyLoss, cross_entropy_grad
+from nnlib.losses import binary_cross_entropy_with_logits_grad as bce_grad
+from nnlib.model import Sequential
+from nnlib.optimizers import Adam, clip_grad_norm
+from nnlib.schedules import OneCycleLR
+from wrong_answers import assert_each_hint_fires_only_for_its_own_mistake, assert_rejected_with_hint
+
+CHECKERS = {name: obj for name, obj in vars(check).items() if isinstance(obj, Checker)}
+TARGETS = {"cnn_target", "names_target", "anomaly_target", "gan_target"}
+FUNCTIONS = set(CHECKERS) - TARGETS
+
+
+# =========================================================================== right answers
+def pca_masked(y_true, y_pred, K):
+    return np.array([np.mean(y_pred[y_true == k] == k) for k in range(K)])
+
+
+def pca_confusion(y_true, y_pred, K):
+    cm = np.zeros((K, K))
+    np.add.at(cm, (y_true, y_pred), 1)
+    return np.diag(cm) / cm.sum(axis=1)
+
+
+def ppl_take(log_p, y, mask):
+    picked = np.take_along_axis(log_p, y[..., None], axis=-1)[..., 0]
+    return float(np.exp(-picked[mask].mean()))
+
+
+def ppl_loop(log_p, y, mask):
+    total, count = 0.0, 0
+    for n in range(y.shape[0]):
+        for t in range(y.shape[1]):
+            if mask[n, t]:
+                total -= log_p[n, t, y[n, t]]
+                count += 1
+    return math.exp(total / count)
+
+
+def rates_sum(s_normal, s_anomalous, t):
+    tp, fp = np.sum(s_anomalous > t), np.sum(s_normal > t)
+    return tp / len(s_anomalous), fp / len(s_normal), (tp / (tp + fp) if tp + fp else 0.0)
+
+
+def rates_mean(s_normal, s_anomalous, t):
+    flagged_a, flagged_n = s_anomalous > t, s_normal > t
+    n_flagged = flagged_a.sum() + flagged_n.sum()
+    precision = 0.0 if n_flagged == 0 else flagged_a.sum() / n_flagged
+    return float(flagged_a.mean()), float(flagged_n.mean()), float(precision)
+
+
+def nearest_broadcast(samples, centers):
+    d = np.sqrt(((samples[:, None, :] - centers[None]) ** 2).sum(axis=2))
+    return d.argmin(axis=1), d.min(axis=1)
+
+
+def nearest_loop(samples, centers):
+    index, dist = [], []
+    for x in samples:
+        d = [np.linalg.norm(x - c) for c in centers]
+        index.append(int(np.argmin(d)))
+        dist.append(min(d))
+    return np.array(index), np.array(dist)
+
+
+SOLUTIONS = {
+    "per_class_accuracy": [pca_masked, pca_confusion],
+    "perplexity": [ppl_take, ppl_loop],
+    "detection_rates": [rates_sum, rates_mean],
+    "nearest_mode": [nearest_broadcast, nearest_loop],
+}
+
+
+# --------------------------------------------------------------------------- wrong answers
+def pca_precision(y_true, y_pred, K):
+    return np.array([np.mean(y_true[y_pred == k] == k) if np.any(y_pred == k) else 0.0
+                     for k in range(K)])
+
+
+def pca_overall(y_true, y_pred, K):
+    return np.full(K, np.mean(y_true == y_pred))
+
+
+def pca_counts(y_true, y_pred, K):
+    return np.array([np.sum((y_true == k) & (y_pred == k)) for k in range(K)], dtype=float)
+
+
+def pca_intdiv(y_true, y_pred, K):
+    return np.array([np.sum((y_true == k) & (y_pred == k)) // np.sum(y_true == k)
+                     for k in range(K)], dtype=float)
+
+
+def pca_share(y_true, y_pred, K):
+    return np.array([np.sum((y_true == k) & (y_pred == k)) / len(y_true) for k in range(K)])
+
+
+def pca_percent(y_true, y_pred, K):
+    return 100 * np.array([np.mean(y_pred[y_true == k] == k) for k in range(K)])
+
+
+def pca_error(y_true, y_pred, K):
+    return np.array([np.mean(y_pred[y_true == k] != k) for k in range(K)])
+
+
+def pca_one_short(y_true, y_pred, K):
+    return np.array([np.mean(y_pred[y_true == k] == k) for k in range(K - 1)])
+
+
+def ppl_padding(log_p, y, mask):
+    picked = np.take_along_axis(log_p, y[..., None], axis=-1)[..., 0]
+    return float(np.exp(-picked.mean()))
+
+
+def ppl_no_exp(log_p, y, mask):
+    picked = np.take_along_axis(log_p, y[..., None], axis=-1)[..., 0]
+    return float(-picked[mask].mean())
+
+
+def ppl_plus(log_p, y, mask):
+    picked = np.take_along_axis(log_p, y[..., None], axis=-1)[..., 0]
+    return float(np.exp(picked[mask].mean()))
+
+
+def ppl_sum(log_p, y, mask):
+    picked = np.take_along_axis(log_p, y[..., None], axis=-1)[..., 0]
+    return float(np.exp(-picked[mask].sum()))
+
+
+def ppl_per_name(log_p, y, mask):
+    picked = np.take_along_axis(log_p, y[..., None], axis=-1)[..., 0]
+    return float(np.exp(np.mean([-picked[n][mask[n]].mean() for n in range(len(y))])))
+
+
+def ppl_mean_of_ppl(log_p, y, mask):
+    picked = np.take_along_axis(log_p, y[..., None], axis=-1)[..., 0]
+    return float(np.mean([np.exp(-picked[n][mask[n]].mean()) for n in range(len(y))]))
+
+
+def ppl_inverted(log_p, y, mask):
+    picked = np.take_along_axis(log_p, y[..., None], axis=-1)[..., 0]
+    return float(np.exp(-picked[~mask].mean()))
+
+
+def ppl_probs(log_p, y, mask):
+    p = np.exp(log_p)
+    picked = np.take_along_axis(p, y[..., None], axis=-1)[..., 0]
+    return float(np.exp(-picked[mask].mean()))
+
+
+def rates_geq(s_normal, s_anomalous, t):
+    tp, fp = np.sum(s_anomalous >= t), np.sum(s_normal >= t)
+    return tp / len(s_anomalous), fp / len(s_normal), (tp / (tp + fp) if tp + fp else 0.0)
+
+
+def rates_below(s_normal, s_anomalous, t):
+    tp, fp = np.sum(s_anomalous < t), np.sum(s_normal < t)
+    return tp / len(s_anomalous), fp / len(s_normal), (tp / (tp + fp) if tp + fp else 0.0)
+
+
+def rates_swapped(s_normal, s_anomalous, t):
+    tp, fp = np.sum(s_anomalous > t), np.sum(s_normal > t)
+    return fp / len(s_normal), tp / len(s_anomalous), (tp / (tp + fp) if tp + fp else 0.0)
+
+
+def rates_precision_is_recall(s_normal, s_anomalous, t):
+    tp, fp = np.sum(s_anomalous > t), np.sum(s_normal > t)
+    return tp / len(s_anomalous), fp / len(s_normal), tp / len(s_anomalous)
+
+
+def rates_fdr(s_normal, s_anomalous, t):
+    tp, fp = np.sum(s_anomalous > t), np.sum(s_normal > t)
+    return tp / len(s_anomalous), (fp / (tp + fp) if tp + fp else 0.0), \
+        (tp / (tp + fp) if tp + fp else 0.0)
+
+
+def rates_counts(s_normal, s_anomalous, t):
+    tp, fp = np.sum(s_anomalous > t), np.sum(s_normal > t)
+    return float(tp), float(fp), (tp / (tp + fp) if tp + fp else 0.0)
+
+
+def rates_zero_division(s_normal, s_anomalous, t):
+    tp, fp = int(np.sum(s_anomalous > t)), int(np.sum(s_normal > t))
+    return tp / len(s_anomalous), fp / len(s_normal), tp / (tp + fp)     # ZeroDivisionError
+
+
+def rates_nan(s_normal, s_anomalous, t):
+    tp, fp = np.sum(s_anomalous > t), np.sum(s_normal > t)
+    with np.errstate(invalid="ignore"):
+        return tp / len(s_anomalous), fp / len(s_normal), np.float64(tp) / (tp + fp)
+
+
+def nearest_squared(samples, centers):
+    d = ((samples[:, None, :] - centers[None]) ** 2).sum(axis=2)
+    return d.argmin(axis=1), d.min(axis=1)
+
+
+def nearest_argmax(samples, centers):
+    d = np.linalg.norm(samples[:, None, :] - centers[None], axis=2)
+    return d.argmax(axis=1), d.max(axis=1)
+
+
+def nearest_l1(samples, centers):
+    d = np.abs(samples[:, None, :] - centers[None]).sum(axis=2)
+    return d.argmin(axis=1), d.min(axis=1)
+
+
+def nearest_origin(samples, centers):
+    d = np.linalg.norm(samples[:, None, :] - centers[None], axis=2)
+    return d.argmin(axis=1), np.linalg.norm(samples, axis=1)
+
+
+def nearest_first(samples, centers):
+    d = np.linalg.norm(samples[:, None, :] - centers[None], axis=2)
+    return d.argmin(axis=1), d[:, 0]
+
+
+def nearest_axis0(samples, centers):
+    d = np.linalg.norm(samples[:, None, :] - centers[None], axis=2)
+    return d.argmin(axis=0), d.min(axis=0)
+
+
+def nearest_no_axis(samples, centers):
+    d = np.linalg.norm(samples[:, None, :] - centers[None])          # one number
+    return np.argmin(d), d
+
+
+WRONG = [
+    ("per_class_accuracy", pca_precision, "precision of each class"),
+    ("per_class_accuracy", pca_overall, "the overall accuracy"),
+    ("per_class_accuracy", pca_counts, "counts of correct predictions"),
+    ("per_class_accuracy", pca_intdiv, "integer division"),
+    ("per_class_accuracy", pca_share, "divides by ALL the images"),
+    ("per_class_accuracy", pca_percent, "not percentages"),
+    ("per_class_accuracy", pca_error, "error rate"),
+    ("per_class_accuracy", pca_one_short, "misses the last class"),
+    ("perplexity", ppl_padding, "padding was averaged in"),
+    ("perplexity", ppl_no_exp, "its exponential"),
+    ("perplexity", ppl_plus, "its reciprocal"),
+    ("perplexity", ppl_sum, "Average, do not add"),
+    ("perplexity", ppl_per_name, "Per SYMBOL, not per name"),
+    ("perplexity", ppl_mean_of_ppl, "mean of each name's perplexity"),
+    ("perplexity", ppl_inverted, "over the padding only"),
+    ("perplexity", ppl_probs, "do not exponentiate"),
+    ("detection_rates", rates_geq, "strictly ABOVE"),
+    ("detection_rates", rates_below, "not `s < t`"),
+    ("detection_rates", rates_swapped, "you swapped them"),
+    ("detection_rates", rates_precision_is_recall, "is the recall"),
+    ("detection_rates", rates_fdr, "FP / #normal"),
+    ("detection_rates", rates_counts, "not counts"),
+    ("detection_rates", rates_zero_division, "defines it as 0.0"),
+    ("detection_rates", rates_nan, "defines it as 0.0"),
+    ("nearest_mode", nearest_squared, "SQUARED distances"),
+    ("nearest_mode", nearest_argmax, "FARTHEST"),
+    ("nearest_mode", nearest_l1, "(L1)"),
+    ("nearest_mode", nearest_origin, "not to the origin"),
+    ("nearest_mode", nearest_first, "centre 0"),
+    ("nearest_mode", nearest_axis0, "`axis=1`"),
+    ("nearest_mode", nearest_no_axis, None),
+]
+
+
+def test_every_function_checker_has_solutions_and_seven_wrong_answers():
+    assert set(SOLUTIONS) == FUNCTIONS
+    for name in FUNCTIONS:
+        assert sum(1 for n, _, _ in WRONG if n == name) >= 7, name
+
+
+@pytest.mark.parametrize("name", sorted(SOLUTIONS))
+def test_accepts_right_answers_written_two_ways(name):
+    for solution in SOLUTIONS[name]:
+        result = CHECKERS[name].run(solution)
+        assert result.passed, result.text
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_accepts_its_reference(name):
+    assert CHECKERS[name].run(CHECKERS[name].reference).passed
+
+
+@pytest.mark.parametrize("name, wrong, hint", WRONG,
+                         ids=[f"{n}-{w.__name__}" for n, w, _ in WRONG])
+def test_rejects_a_wrong_answer_with_the_hint_for_that_mistake(name, wrong, hint):
+    assert_rejected_with_hint(CHECKERS, name, wrong, hint)
+
+
+def test_each_hint_fires_only_for_its_own_mistake():
+    assert_each_hint_fires_only_for_its_own_mistake(CHECKERS, WRONG)
+
+
+# =========================================================================== target milestones
+def small_cnn(seed=0):
+    return Sequential([
+        Conv2D(1, 8, 3, padding=1, rng=seed), ReLU(), MaxPool2D(2),
+        Conv2D(8, 16, 3, padding=1, rng=seed + 1), ReLU(), MaxPool2D(2), Flatten(),
+        Dense(16 * 7 * 7, 32, rng=seed + 2), ReLU(), Dense(32, 10, rng=seed + 3)])
+
+
+def train_classifier(X_train, y_train, epochs=4, seed=0):
+    model = small_cnn(seed)
+    opt = Adam(model.parameters(), lr=3e-3)
+    steps = epochs * math.ceil(len(X_train) / 64)
+    model.fit(X_train, y_train, CrossEntropyLoss(), opt, epochs=epochs, batch_size=64,
+              scheduler=OneCycleLR(opt, max_lr=6e-3, total_steps=steps), seed=seed)
+    return model
+
+
+def name_layers(seed=0):
+    V = len(check.VOCAB)
+    return [Embedding(V, 16, rng=seed), GRU(16, 64, rng=seed + 1),
+            Dense(64, V, init="xavier", rng=seed + 2)]
+
+
+def train_name_model(train_names, epochs=6, seed=0):
+    x, y, mask = check.encode_names(train_names)
+    layers = name_layers(seed)
+    emb, gru, out = layers
+    params = [p for layer in layers for p in layer.parameters()]
+    opt, rng = Adam(params, lr=1e-2), np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for start in range(0, len(x), 64):
+            i = order[start:start + 64]
+            logits, m = out(gru(emb(x[i]))), mask[i]
+            grad = np.zeros_like(logits)
+            grad[m] = cross_entropy_grad(logits[m], y[i][m])
+            emb.backward(gru.backward(out.backward(grad)))
+            clip_grad_norm(params, 1.0)
+            opt.step()
+    return layers
+
+
+def autoencoder(D, d=8, seed=0):
+    return Sequential([Dense(D, 64, rng=seed), ReLU(), Dense(64, d, init="xavier", rng=seed + 1),
+                       Dense(d, 64, rng=seed + 2), ReLU(),
+                       Dense(64, D, init="xavier", rng=seed + 3)])
+
+
+def train_detector(X_normal, epochs=50, seed=0, sign=1.0):
+    ae = autoencoder(X_normal.shape[1], seed=seed)
+    ae.fit(X_normal, X_normal, BCEWithLogitsLoss(), Adam(ae.parameters(), lr=3e-3),
+           epochs=epochs, batch_size=64, metrics=(), seed=seed)
+    return lambda X: sign * np.sum((sigmoid(ae.predict(X)) - X) ** 2, axis=1)
+
+
+def mlp(d_in, d_out, seed, hidden=64):
+    return Sequential([Dense(d_in, hidden, rng=seed, dtype=np.float64), ReLU(),
+                       Dense(hidden, hidden, rng=seed + 1, dtype=np.float64), ReLU(),
+                       Dense(hidden, d_out, rng=seed + 2, dtype=np.float64)])
+
+
+def train_gan(steps=2000, seed=0, z_dim=2, batch=128, g_steps=1):
+    rng = np.random.default_rng(seed)
+    G, D = mlp(z_dim, 2, seed=10 * seed + 1), mlp(2, 1, seed=10 * seed + 5)
+    opt_G = Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    opt_D = Adam(D.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    labels = np.r_[np.ones((batch, 1)), np.zeros((batch, 1))]
+    for _ in range(steps):
+        x_real, x_fake = ring(batch, seed=rng)[0], G(rng.normal(size=(batch, z_dim)))
+        D.backward(bce_grad(D(np.vstack([x_real, x_fake])), labels))
+        opt_D.step()
+        for _ in range(g_steps):
+            logits = D(G(rng.normal(size=(batch, z_dim))))
+            G.backward(D.backward(bce_grad(logits, np.ones_like(logits))))
+            opt_G.step()
+    return G, z_dim
+
+
+REFERENCE = {"cnn_target": train_classifier, "names_target": train_name_model,
+             "anomaly_target": train_detector, "gan_target": train_gan}
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_target_accepts_the_reference_recipe_and_keeps_its_model(name):
+    checker = CHECKERS[name]
+    result = checker.run(REFERENCE[name])
+    assert result.passed, result.text
+    assert checker.model is not None and checker.score is not None
+
+
+class _Scaled:
+    """A wrapper whose scores are NaN: what a diverged model predicts."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def parameters(self):
+        return self.model.parameters()
+
+    @property
+    def layers(self):
+        return self.model.layers
+
+    def predict(self, X):
+        return self.model.predict(X) * np.nan
+
+
+def _dense_net(X, y):
+    return Sequential([Flatten(), Dense(784, 10, rng=0)])
+
+
+TARGET_WRONG = [
+    ("cnn_target", lambda X, y: None, "forget `return model`"),
+    ("cnn_target", lambda X, y: "model", "expected an nnlib model"),
+    ("cnn_target", _dense_net, "use at least one Conv2D layer"),
+    ("cnn_target", lambda X, y: Sequential([Conv2D(1, 8, 3, padding=1, rng=0), ReLU(), Flatten(),
+                                            Dense(8 * 28 * 28, 10, rng=1)]), "over the budget"),
+    ("cnn_target", lambda X, y: Sequential([Conv2D(1, 4, 3, rng=0), ReLU(), MaxPool2D(2),
+                                            Flatten()]), "to 10 scores (N, 10)"),
+    ("cnn_target", lambda X, y: small_cnn(), "chance level"),
+    ("cnn_target", lambda X, y: _Scaled(small_cnn()), "nan or inf"),
+    ("names_target", lambda names: None, "forget `return [emb, cell, out]`"),
+    ("names_target", lambda names: name_layers()[1], "expected a list of layers"),
+    ("names_target", lambda names: name_layers()[:2], "must give logits of shape"),
+    ("names_target", lambda names: name_layers(), "no better than guessing"),
+    ("names_target", lambda names: [*name_layers(), lambda z: z * np.nan], "nan or inf"),
+    ("anomaly_target", lambda X: None, "forget `return score`"),
+    ("anomaly_target", lambda X: "score", "expected a function score(X)"),
+    ("anomaly_target", lambda X: autoencoder(64), "one number per image"),
+    ("anomaly_target", lambda X: (lambda Z: Z), "one number per image"),
+    ("anomaly_target", lambda X: train_detector(X, epochs=10, sign=-1.0), "HIGHER for the normal"),
+    ("anomaly_target", lambda X: (lambda Z: np.full(len(Z), np.nan)), "nan or inf"),
+    ("anomaly_target", lambda X: (lambda Z: Z.sum(axis=1)), "HIGHER for the normal"),
+    ("anomaly_target", lambda X: (lambda Z: -Z.sum(axis=1)), "the target is"),
+    ("gan_target", lambda: None, "forget `return G, z_dim`"),
+    ("gan_target", lambda: mlp(2, 2, 0), "expected a pair (G, z_dim)"),
+    ("gan_target", lambda: (mlp(2, 3, 0), 2), "shape (2000, 2)"),
+    ("gan_target", lambda: (lambda z: z * np.nan, 2), "nan or inf"),
+    ("gan_target", lambda: (mlp(2, 2, 0), 2), "not on the ring at all"),
+    ("gan_target", lambda: (lambda z: np.tile([2.0, 0.0], (len(z), 1)) + 0.01 * z, 2),
+     "mode collapse"),
+    ("gan_target", lambda: (lambda z: 2.0 * z / np.linalg.norm(z, axis=1, keepdims=True), 2),
+     "the target is"),
+]
+
+
+@pytest.mark.parametrize("name, wrong, words", TARGET_WRONG,
+                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(TARGET_WRONG)])
+def test_target_rejects_what_misses_it_and_says_why(name, wrong, words):
+    result = CHECKERS[name].run(wrong)
+    assert result.status == "fail", result.text
+    assert words in result.text, result.text
+
+
+def test_target_messages_quote_the_measured_value():
+    result = check.cnn_target.run(lambda X, y: small_cnn())
+    assert f"{check.cnn_target.score:.2%}" in result.text
+    result = check.names_target.run(lambda names: name_layers())
+    assert f"{check.names_target.score:.2f}" in result.text
+
+
+def test_the_held_out_data_is_never_handed_to_the_training_function():
+    seen = {}
+
+    def spy_cnn(X, y):
+        seen["cnn"] = len(X)
+        return None
+
+    def spy_names(names):
+        seen["names"] = set(names)
+        return None
+
+    check.cnn_target.run(spy_cnn)
+    check.names_target.run(spy_names)
+    train, test = check.project_names()
+    assert seen["cnn"] == 8000
+    assert seen["names"] == set(train) and not seen["names"] & set(test)
