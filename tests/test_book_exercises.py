@@ -22,12 +22,25 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def chapters() -> list[Path]:
+    """Every notebook of _toc.yml: the chapters and their sections (the projects of Chapter 17)."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+    files = []
+
+    def walk(entries):
+        for entry in entries:
+            files.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part["chapters"])
     return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()]
 
 
 CHAPTERS = chapters()
+# A project notebook (book/ch17_<k>_*.ipynb) is numbered 17.<k>: Exercise 17.1.2, Figure 17.1.1.
+PROJECT = re.compile(r"ch(\d\d)_(\d)_")
+PROJECTS = [p for p in CHAPTERS if PROJECT.match(p.name)]
+TEACHING = [p for p in CHAPTERS if p not in PROJECTS]
 EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}[^\n]*\n(?::[^\n]*\n)*?:label:\s*(\S+)", re.M)
 SOLUTION = re.compile(r"^(`{3,}|:{3,})\{solution\}\s*(\S+)\s*\n(.*?)^\1\s*$", re.M | re.S)
 PYTHON_BLOCK = re.compile(r"^```(?:python|ipython3?)\s*\n(.*?)^```\s*$", re.M | re.S)
@@ -93,7 +106,7 @@ def test_coded_exercises_have_a_stub_and_a_check(path):
         f"{path.name}: {len(stubs)} stubs, {len(checks)} check cells, {len(strict)} strict solutions"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", TEACHING, ids=lambda p: p.stem)
 def test_chapter_has_the_required_parts(path):
     text = markdown(path)
     code = "\n".join(c.source for c in cells(path) if c.cell_type == "code")
@@ -105,6 +118,30 @@ def test_chapter_has_the_required_parts(path):
     assert re.search(r"common mistake", text, re.I), f"{path.name}: no common-mistakes callout"
     assert re.search(r"^#+ .*Summary", text, re.M), f"{path.name}: no Summary section"
     assert re.search(r"^#+ .*Further reading", text, re.M), f"{path.name}: no Further reading section"
+
+
+def test_there_are_four_projects():
+    assert len(PROJECTS) == 4, [p.name for p in PROJECTS]
+
+
+@pytest.mark.parametrize("path", PROJECTS, ids=lambda p: p.stem)
+def test_project_has_the_required_parts(path):
+    """A project (issue 16): milestones instead of sections, each coded milestone with starter
+    code, a check and a hidden reference solution; a measured target; hints; what a strong
+    submission looks like and how an instructor grades it."""
+    text = markdown(path)
+    code = "\n".join(c.source for c in cells(path) if c.cell_type == "code")
+    milestones = re.findall(r"^## Milestone (\d+)\b", text, re.M)
+    assert len(milestones) >= 3 and milestones == [str(k + 1) for k in range(len(milestones))], \
+        f"{path.name}: milestones {milestones}"
+    assert len(EXERCISE.findall(text)) >= 3, f"{path.name}: each milestone is an exercise"
+    assert re.search(r"\bcheck\.\w+_target\(", code), f"{path.name}: no target check"
+    assert len(re.findall(r":::\{admonition\} Hint", text)) >= 3, f"{path.name}: too few hints"
+    assert all(re.search(p, text, re.I | re.M) for p in (
+        r"learning objectives", r"^## .*target", r"^## What a strong submission looks like",
+        r"^## How an instructor grades it", r"common mistake")), f"{path.name}: a part is missing"
+    figures = len(re.findall(r"\binteractive_figure\(", code))
+    assert figures >= 1, f"{path.name}: no interactive figure"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -126,8 +163,10 @@ FIGURE_CELL = re.compile(r"plt\.show\(\)|^interactive_figure\(", re.M)
 HIDING_TAGS = {"hide-input", "hide-cell", "remove-input", "remove-cell", "hide-output"}
 
 
-def chapter_number(path: Path) -> int:
-    return int(path.name[2:4])
+def chapter_number(path: Path) -> str:
+    """"7" for a chapter, "17.1" for the first project."""
+    m = PROJECT.match(path.name)
+    return f"{int(m.group(1))}.{m.group(2)}" if m else str(int(path.name[2:4]))
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -138,7 +177,9 @@ def test_front_matter_numbers_the_chapter(path):
     data = yaml.safe_load(m.group(1))
     assert data["numbering"]["enumerator"] == f"{chapter_number(path)}.%s", data
     assert data["numbering"]["equation"] is False, "$$ blocks are unnumbered in the HTML book: say so for JupyterLab"
-    assert re.match(rf"# Chapter {chapter_number(path)}\. ", first.source[m.end():]), "title right after the front matter"
+    m_project = PROJECT.match(path.name)
+    title = rf"# Project {m_project.group(2)}\. " if m_project else rf"# Chapter {chapter_number(path)}\. "
+    assert re.match(title, first.source[m.end():]), "title right after the front matter"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -223,8 +264,8 @@ def test_figures_are_numbered_captioned_and_described(path):
             assert len(alt.split()) >= 4 and not re.search(r"[/\\]|\.png|\$|\\[a-z]", alt), \
                 f"{path.name} cell {i}: static figure {number}.{k} needs real alt text (mystnb.image.alt): {alt!r}"
     text = markdown(path)
-    for ref in re.findall(rf"Figure ({number}\.\d+)", text):
-        assert int(ref.split(".")[1]) <= k, f"{path.name}: 'Figure {ref}' refers to a figure that does not exist"
+    for ref in re.findall(rf"Figure ({re.escape(number)}\.\d+)", text):
+        assert int(ref.rsplit(".", 1)[1]) <= k, f"{path.name}: 'Figure {ref}' refers to a figure that does not exist"
 
 
 # Sliders over a quantity that is discrete by nature, with fewer than 7 positions (the chapter

@@ -395,6 +395,13 @@ def test_target_accepts_the_reference_recipe_and_keeps_its_model(name):
     result = checker.run(REFERENCE[name])
     assert result.passed, result.text
     assert checker.model is not None and checker.score is not None
+    assert checker.trained() is checker.model
+
+
+def test_trained_says_what_to_do_before_the_target_is_reached():
+    check.cnn_target.run(lambda X, y: None)
+    with pytest.raises(RuntimeError, match="has not reached its target yet.*train_classifier"):
+        check.cnn_target.trained()
 
 
 class _Scaled:

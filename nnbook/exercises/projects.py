@@ -5,7 +5,8 @@ Each project has a *function* milestone, checked like every exercise of the book
 reference, hints for the mistakes below), and a *target* milestone: the checker calls the
 reader's training function on the project's training data, with a time limit, and measures the
 result on held-out data the function never receives. A target check keeps what the function
-returned (``check.cnn_target.model`` …) so the rest of the notebook can study it.
+returned: ``check.cnn_target.trained()`` hands it to the rest of the notebook once the target is
+reached (and says what to do first when it is not).
 
 =========================================  ======================================================
 checker                                    recognises (hint given)
@@ -150,16 +151,27 @@ def _conv_layers(model):
 class _TargetChecker(Checker):
     """A checker whose only case runs the reader's training function; keeps what it returned."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, what: str = "model", **kwargs):
         super().__init__(*args, **kwargs)
         self.model = None           # what the reader's function returned, last time
         self.score = None           # the measured target value, last time
+        self.passed = False         # did that run reach the target?
+        self.what = what
 
     def _run_case(self, fn, case):
         o = super()._run_case(fn, case)
-        self.model = o.got
+        self.model, self.passed = o.got, o.problem is None
         o.args, o.kwargs = (), {}     # the report names the data in words, not as pages of pixels
         return o
+
+    def trained(self):
+        """What the reader's training function returned, once it has reached the target."""
+        if not self.passed:
+            raise RuntimeError(
+                f"this milestone has not reached its target yet: the cells from here on study "
+                f"the {self.what} your `{self.signature.split('(')[0]}` returns. Run it through "
+                f"`check.{self.name}(...)` until the check passes, then run this cell again.")
+        return self.model
 
 
 def _mnist_case():
@@ -203,7 +215,7 @@ def _verify_cnn(o):
 cnn_target = _TargetChecker(
     "cnn_target", None, arg_names=("X_train", "y_train"),
     signature="train_classifier(X_train, y_train)", timeout=TRAIN_SECONDS,
-    cases=[_mnist_case()], verify=_verify_cnn,
+    cases=[_mnist_case()], verify=_verify_cnn, what="model",
     success=f"a CNN within {CNN_BUDGET:,} parameters, above {CNN_TARGET:.1%} on the test set.",
     mistakes=[*COMMON])
 
@@ -341,7 +353,7 @@ names_target = _TargetChecker(
     signature="train_name_model(train_names)", timeout=TRAIN_SECONDS,
     cases=[Case(project_names()[0], label=f"train on the {len(project_names()[0]):,} training "
                 f"names (at most {TRAIN_SECONDS:.0f} s), then score the held-out test names")],
-    verify=_verify_names,
+    verify=_verify_names, what="layers",
     success=f"test perplexity at most {PPL_TARGET} per symbol.", mistakes=[*COMMON])
 
 
@@ -465,7 +477,7 @@ anomaly_target = _TargetChecker(
     cases=[Case(digits_split()[0][np.isin(digits_split()[1], NORMAL_DIGITS)],
                 label="train on the normal training digits (0–4) only, then score the test "
                       "digits: 0–4 normal, 5–9 anomalies")],
-    verify=_verify_anomaly, success=f"test AUC at least {AUC_TARGET}.", mistakes=[*COMMON])
+    verify=_verify_anomaly, what="score function", success=f"test AUC at least {AUC_TARGET}.", mistakes=[*COMMON])
 
 
 # =========================================================================== Project 4
@@ -567,6 +579,6 @@ gan_target = _TargetChecker(
     "gan_target", None, arg_names=(), signature="train_gan()", timeout=TRAIN_SECONDS,
     cases=[Case(label="train a GAN on the ring of 8 Gaussians (at most 60 s), then draw 2,000 "
                       "points from G with the checker's own noise")],
-    verify=_verify_gan,
+    verify=_verify_gan, what="generator",
     success=f"all 8 modes covered, at least {GOOD_TARGET:.0%} of the points on a mode.",
     mistakes=[*COMMON])
