@@ -46,7 +46,15 @@ def build(chapter: pathlib.Path, out: pathlib.Path) -> pathlib.Path:
     import yaml
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+    files = []
+
+    def walk(entries):               # chapters and their sections (the projects of Chapter 17)
+        for entry in entries:
+            files.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part["chapters"])
     for f in files:
         page = ROOT / f"{f}.md"
         if page.exists():            # a Markdown page of the book (e.g. the notation page)
