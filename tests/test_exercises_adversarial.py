@@ -252,6 +252,67 @@ def c_float_count(samples, centers, radius, min_share):
     return covered / len(centers), quality
 
 
+def _sigm(z):
+    return 0.5 * (1 + np.tanh(0.5 * z))
+
+
+def d_half_stable(logits_real, logits_fake):
+    # log1p(exp(-l)) is finite for l >> 0 only: a real logit far below 0 overflows
+    loss = np.mean(np.log1p(np.exp(-logits_real))) + np.mean(np.log1p(np.exp(logits_fake)))
+    return loss, (_sigm(logits_real) - 1) / logits_real.size, _sigm(logits_fake) / logits_fake.size
+
+
+def d_loss_as_array(logits_real, logits_fake):
+    loss, d_real, d_fake = d_loss(logits_real, logits_fake)
+    return np.reshape(loss, (1,)), d_real, d_fake          # mean(axis=0) of an (N, 1) array
+
+
+def _dist(samples, centers):
+    return np.linalg.norm(samples[:, None, :] - centers[None, :, :], axis=-1)
+
+
+def c_argmax(samples, centers, radius, min_share):
+    d = _dist(samples, centers)
+    k = d.argmax(axis=1)
+    good = d[np.arange(len(d)), k] <= radius
+    return int(np.sum(np.bincount(k[good], minlength=len(centers)) >= min_share * len(d))), good.mean()
+
+
+def c_argmax_assign(samples, centers, radius, min_share):
+    d = _dist(samples, centers)
+    good = d.min(axis=1) <= radius
+    counts = np.bincount(d.argmax(axis=1)[good], minlength=len(centers))
+    return int(np.sum(counts >= min_share * len(d))), good.mean()
+
+
+def c_share_of_good(samples, centers, radius, min_share):
+    d = _dist(samples, centers)
+    good = d.min(axis=1) <= radius
+    counts = np.bincount(d.argmin(axis=1)[good], minlength=len(centers))
+    return int(np.sum(counts >= min_share * good.sum())), good.mean()
+
+
+def c_two_d(samples, centers, radius, min_share):
+    dx = samples[:, 0][:, None] - centers[:, 0][None]
+    dy = samples[:, 1][:, None] - centers[:, 1][None]
+    d = np.sqrt(dx ** 2 + dy ** 2)
+    good = d.min(axis=1) <= radius
+    counts = np.bincount(d.argmin(axis=1)[good], minlength=len(centers))
+    return int(np.sum(counts >= min_share * len(d))), good.mean()
+
+
+def c_every_centre(samples, centers, radius, min_share):
+    within = _dist(samples, centers) <= radius
+    return int(np.sum(within.sum(axis=0) >= min_share * len(samples))), within.any(axis=1).mean()
+
+
+def c_below_radius(samples, centers, radius, min_share):
+    d = _dist(samples, centers)
+    good = d.min(axis=1) < radius
+    counts = np.bincount(d.argmin(axis=1)[good], minlength=len(centers))
+    return int(np.sum(counts >= min_share * len(d))), good.mean()
+
+
 WRONG = [
     ("gan_step", _step_with(old_D=True), "used the discriminator from before its step"),
     ("gan_step", _step_with(saturating=True), "NON-saturating"),
@@ -286,6 +347,14 @@ WRONG = [
     ("mode_coverage", c_quality_of_modes, None),
     ("mode_coverage", c_axis, None),
     ("mode_coverage", c_float_count, None),
+    ("mode_coverage", c_argmax, None),             # (0 modes, 0% good): too common to name
+    ("mode_coverage", c_argmax_assign, "FARTHEST centre"),
+    ("mode_coverage", c_share_of_good, "not of the good ones only"),
+    ("mode_coverage", c_two_d, "not always 2"),
+    ("mode_coverage", c_every_centre, "must not be counted for both"),
+    ("mode_coverage", c_below_radius, "(`<=`, not `<`)"),
+    ("discriminator_loss", d_half_stable, "overflows or takes log(0)"),
+    ("discriminator_loss", d_loss_as_array, None),
 ]
 
 

@@ -61,6 +61,16 @@ def _unstable(o) -> bool:
 
 
 # --------------------------------------------------------------------------- discriminator
+def _scalar_loss(o):
+    """The loss is one number, whatever the shape of the logits."""
+    loss = o.got[0] if isinstance(o.got, tuple) and o.got else None
+    if loss is not None and np.ndim(loss) != 0:
+        return (f"right values, but the loss has shape {np.shape(loss)}: it is ONE number. With "
+                "logits shaped (N, 1), `np.mean(..., axis=0)` keeps an axis; take the mean over "
+                "every entry (`np.mean(...)` with no axis).")
+    return None
+
+
 def _d_loss(lr, lf):
     lr, lf = np.asarray(lr, dtype=float), np.asarray(lf, dtype=float)
     ones, zeros = np.ones_like(lr), np.zeros_like(lf)
@@ -99,7 +109,10 @@ discriminator_loss = Checker(
              label="logits shaped (N, 1), as a Dense(…, 1) layer returns them"),
         Case(np.array([40.0, -40.0, 800.0]), np.array([-800.0, 35.0]),
              label="a confident discriminator: logits far from 0"),
-    ],
+        Case(np.array([-800.0, 3.0]), np.array([800.0, -2.0]),
+             label="a discriminator confidently WRONG (early in training): a real logit far "
+                   "below 0, a fake one far above"),
+    ], verify=_scalar_loss,
     mistakes=[
         Mistake("Real samples have the label 1 and fake ones 0: the discriminator is trained to "
                 "say σ(l) ≈ 1 on real data.", like=_vd(swap=True)),
@@ -111,8 +124,10 @@ discriminator_loss = Checker(
         Mistake("The gradient of −log σ(l) with respect to l is σ(l) − 1, and of −log(1 − σ(l)) "
                 "is σ(l): your signs are flipped.", like=_vd(flip=True)),
         Mistake("With a confident discriminator the logits are large: log(σ(l)) overflows or takes "
-                "log(0). Use the form from logits, max(l, 0) − l·y + log(1 + e^(−|l|)) "
-                "(nnlib's binary_cross_entropy_with_logits).", when=_unstable),
+                "log(0), and `log1p(exp(−l))` overflows for a logit far BELOW 0. Use the form from "
+                "logits, max(l, 0) − l·y + log(1 + e^(−|l|)) (nnlib's "
+                "binary_cross_entropy_with_logits), which is finite for every sign.",
+                when=_unstable),
         *COMMON,
     ])
 
@@ -175,15 +190,21 @@ generator_loss = Checker(
 
 # --------------------------------------------------------------------------- mode coverage
 def _cov_variant(samples, centers, radius, min_share, *, any_sample=False, no_radius=False,
-                 squared=False, all_count=False, as_count=False, strict=False):
+                 squared=False, all_count=False, as_count=False, strict=False, farthest=False,
+                 share_of_good=False, two_d=False, every_centre=False, below=False):
     s, c = np.asarray(samples, dtype=float), np.asarray(centers, dtype=float)
+    if two_d:                                      # only the first two coordinates
+        s, c = s[:, :2], c[:, :2]
     d = np.linalg.norm(s[:, None] - c[None], axis=2)
     if squared:
         d = d ** 2
-    nearest = d.argmin(axis=1)
-    good = np.ones(len(s), bool) if no_radius else d[np.arange(len(s)), nearest] <= radius
+    nearest = d.argmax(axis=1) if farthest else d.argmin(axis=1)
+    near_d = d.min(axis=1) if farthest == "assign" else d[np.arange(len(s)), nearest]
+    good = np.ones(len(s), bool) if no_radius else (near_d < radius if below else near_d <= radius)
     counts = np.bincount(nearest if all_count else nearest[good], minlength=len(c))
-    need = min_share if as_count else min_share * len(s)
+    if every_centre:                               # a sample counts for every centre in reach
+        counts = np.sum(d <= radius, axis=0)
+    need = min_share if as_count else min_share * (good.sum() if share_of_good else len(s))
     if any_sample:
         covered = int(np.sum(counts > 0))
     elif strict:
@@ -195,6 +216,15 @@ def _cov_variant(samples, centers, radius, min_share, *, any_sample=False, no_ra
 
 def _vc(**mistake):
     return lambda *args: _cov_variant(*args, **mistake)
+
+
+def _not_degenerate(variant):
+    """A variant whose output (0 modes, 0.0 good) many other bugs also give: recognise it only
+    when it says something (NaN matches nothing)."""
+    def f(*args):
+        covered, good = variant(*args)
+        return (covered, good) if good > 0 else (float("nan"), float("nan"))
+    return f
 
 
 _C8 = np.array([[np.cos(a), np.sin(a)] for a in 2 * np.pi * np.arange(8) / 8]) * 2.0
@@ -209,6 +239,14 @@ _C3 = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
 _S2 = np.vstack([0.5 * _rng.normal(size=(25, 2)), [[10.0, 0.0]] * 3 + [[10.0, 1.9]] * 2,
                  [[5.0, 5.0]] * 20])
 
+# 10 samples on a line: 6 at 0.1, 2 at 0.9, 2 at 4.9; centres 0, 1, 5 (radius 1 overlaps 0 and 1)
+_C3L = np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 0.0]])
+_S3 = np.array([[0.1, 0.0]] * 6 + [[0.9, 0.0]] * 2 + [[4.9, 0.0]] * 2)
+# 3-D: 4 modes that differ in the third coordinate only for the last two
+_C3D = np.array([[0.0, 0.0, 0.0], [3.0, 0.0, 0.0], [0.0, 0.0, 3.0], [3.0, 0.0, 3.0]])
+_S4 = np.array([[0.0, 0.0, 0.1], [0.1, 0.0, 0.0], [0.0, 0.0, 2.9], [0.0, 0.1, 3.0],
+                [3.0, 0.0, 3.5], [3.0, 0.0, 2.9], [2.9, 0.0, 0.0], [0.0, 0.0, 1.4]])
+
 mode_coverage = Checker(
     "mode_coverage", lambda s, c, r, m: _mode_coverage(s, c, r, m),
     arg_names=("samples", "centers", "radius", "min_share"),
@@ -221,8 +259,30 @@ mode_coverage = Checker(
         Case(_S2, _C3, 2.0, 0.1,
              label="3 modes, radius 2; mode 1 gets exactly 10% of the samples"),
         Case(_C8.repeat(3, axis=0) + 0.01, _C8, 0.1, 0.02, label="3 samples on every mode"),
+        Case(_S3, _C3L, 1.0, 0.2, label="3 modes on a line at 0, 1 and 5; radius 1 (the balls "
+                                      "of the first two overlap)"),
+        Case(_S4, _C3D, 0.5, 0.25, label="points in 3-D: 4 modes; one sample exactly at the "
+                                       "radius"),
+        Case(np.array([[0.4, 0.0]] * 8 + [[5.0, 0.0]] * 2), _C3L, 1.0, 0.5,
+             label="8 samples at 0.4, within reach of the modes at 0 AND 1; min_share 0.5"),
+        Case(np.vstack([[[0.0, 0.0]] * 2, [[9.0, 9.0]] * 8]), _C3, 0.5, 0.5,
+             label="2 good samples of 10, min_share 0.5"),
     ],
     mistakes=[
+        Mistake("`argmax` finds the FARTHEST centre; a sample belongs to its NEAREST centre, "
+                "`argmin` over the centres.", like=_not_degenerate(_vc(farthest=True))),
+        Mistake("`argmax` finds the FARTHEST centre; a sample belongs to its NEAREST centre, "
+                "`argmin` over the centres.", like=_vc(farthest="assign")),
+        Mistake("The share is of ALL N samples (`min_share * N`), not of the good ones only: "
+                "a generator with two good samples out of ten does not cover a mode with "
+                "min_share 0.5.", like=_vc(share_of_good=True)),
+        Mistake("The points have D coordinates, not always 2: compute distances over every "
+                "coordinate (`axis=-1` of the differences), not from `samples[:, 0]` and "
+                "`samples[:, 1]`.", like=_vc(two_d=True)),
+        Mistake("Each sample belongs to ONE mode, its nearest: where two modes' radii overlap, "
+                "a sample in both must not be counted for both.", like=_vc(every_centre=True)),
+        Mistake("\"Within radius\" includes the radius itself: a sample at distance exactly "
+                "`radius` is good (`<=`, not `<`).", like=_vc(below=True)),
         Mistake("A mode is covered only if at least `min_share` of ALL the samples are good "
                 "samples on it (a share: 0.05 is 5% of N): a stray point or two does not cover "
                 "a mode.",
