@@ -17,7 +17,7 @@ def to_linear(W, b):
 
 
 def to_linear_swap(W, b):
-    return np.swapaxes(W, 0, 1), np.array(b)
+    return np.array(np.swapaxes(W, 0, 1)), np.array(b)      # np.array copies
 
 
 def accumulated(grads, sizes):
@@ -36,7 +36,10 @@ def test_accepts_right_answers(name, fn):
 WRONG = [
     ("dense_to_linear", lambda W, b: (W.copy(), b.copy()), "transpose nnlib's W"),
     ("dense_to_linear", lambda W, b: (W.reshape(W.shape[1], W.shape[0]), b), "scrambled"),
-    ("dense_to_linear", lambda W, b: (W.T, b[:, None]), "stays a vector"),
+    ("dense_to_linear", lambda W, b: (W.T.copy(), b[:, None]), "stays a vector"),
+    ("dense_to_linear", lambda W, b: (W.T, b.copy()), "A VIEW"),
+    ("dense_to_linear", lambda W, b: (np.transpose(W), b), "A VIEW"),
+    ("dense_to_linear", lambda W, b: (W.T.astype(np.float32), b.astype(np.float32)), "float32"),
     ("dense_to_linear", lambda W, b: (W.T, b * 0), None),
     ("dense_to_linear", lambda W, b: (W.T.tolist(), b), None),
     ("dense_to_linear", lambda W, b: (np.flip(W, 0).T, b), None),
@@ -56,6 +59,23 @@ WRONG = [
 @pytest.mark.parametrize("name, wrong, hint", WRONG, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(WRONG)])
 def test_rejects_a_wrong_answer_with_the_right_hint_or_none(name, wrong, hint):
     assert_rejected_with_hint(CHECKERS, name, wrong, hint)
+
+
+def test_tensors_are_not_numpy_arrays():
+    torch = pytest.importorskip("torch")       # installed by requirements-test.txt
+    result = check.dense_to_linear.run(lambda W, b: (torch.from_numpy(W.T.copy()),
+                                                    torch.from_numpy(b.copy())))
+    assert result.status == "fail" and "asks for NumPy arrays" in result.text, result.text
+
+
+def test_a_mutated_input_is_reported_before_a_view():
+    def transpose_in_place(W, b):
+        Wt = W.T.copy()
+        W.shape = Wt.shape
+        W[...] = Wt
+        return W, b
+    result = check.dense_to_linear.run(transpose_in_place)
+    assert result.status == "fail" and "modified its input `W`" in result.text, result.text
 
 
 def test_each_hint_fires_only_for_its_own_mistake():

@@ -519,7 +519,8 @@ class Checker:
             return Problem("mutated", f"right answer, but your function modified its input {which} "
                            f"in place, so the caller's data changed — e.g. `{z} -= ...`, "
                            f"`{z}[...] = ...` or `{z}.pop()` writes into what you were given. Work on "
-                           f"a copy (`{z} = {z} - ...`, `{z} = {z}.copy()`, `list({z})`).")
+                           f"a copy (`{z} = {z} - ...`, `{z} = {z}.copy()`; for a list of arrays, a copy of "
+                           f"each: `[a.copy() for a in {z}]`).")
         if self.warnings_fail and o.warnings:
             return Problem("warning", "right numbers, but NumPy warned: "
                            f"\"{o.warnings[0]}\" — at extreme inputs this becomes inf or NaN.")

@@ -7,7 +7,9 @@ checker                                  recognises (hint given)
 ``dense_to_linear(W, b)`` → (weight,     no transpose (nnlib's W is (D_in, D_out), a
 bias)                                    ``torch.nn.Linear`` weight (D_out, D_in)); ``reshape``
                                          instead of a transpose (right shape, scrambled values);
-                                         the bias reshaped to a column
+                                         the bias reshaped to a column; a view of W (``W.T``)
+                                         instead of a new array; torch tensors instead of
+                                         NumPy arrays; a float32 cast
 ``accumulated_grad(grads, sizes)`` → g   the plain average of the micro-batch gradients
                                          (unequal sizes); the sum without dividing (what
                                          PyTorch's ``.grad`` holds after several ``backward``
@@ -50,6 +52,29 @@ def _vl(**m):
     return lambda *a: _lin_variant(*a, **m)
 
 
+def _new_numpy_weight(o):
+    """The exercise asks for NumPy arrays, and a NEW array for the weight (not a view of W)."""
+    if o.mutated:                     # changed W in place: that is reported (and hinted) first
+        return None
+    got = o.got if isinstance(o.got, tuple) else ()
+    if any(not isinstance(a, np.ndarray) for a in got):
+        kinds = ", ".join(type(a).__module__.split(".")[0] + "." + type(a).__name__ for a in got)
+        return (f"right numbers, but you returned {kinds}: the exercise asks for NumPy arrays "
+                "(convert a tensor with `.numpy()`, or build the arrays with NumPy).")
+    W = o.received[0] if o.received else None
+    if got and isinstance(W, np.ndarray) and np.shares_memory(got[0], W):
+        return ("right numbers, but the weight you returned is a VIEW of W (`W.T` shares W's "
+                "memory), not a new array: writing into one would change the other. Return "
+                "`W.T.copy()`.")
+    return None
+
+
+def _float32(o):
+    got = o.got if isinstance(o.got, tuple) else ()
+    return any(getattr(a, "dtype", None) == np.float32 for a in got) and \
+        o.problem is not None and o.problem.kind == "values"
+
+
 _rng = np.random.default_rng(16)
 dense_to_linear = Checker(
     "dense_to_linear", _to_linear, arg_names=("W", "b"), signature="dense_to_linear(W, b)",
@@ -60,8 +85,15 @@ dense_to_linear = Checker(
         Case(np.round(_rng.normal(size=(4, 4)), 2), np.round(_rng.normal(size=4), 2),
              label="a square layer, Dense(4, 4), where a missing transpose keeps the shape"),
         Case(np.round(_rng.normal(size=(64, 10)), 2), np.zeros(10), label="Dense(64, 10)"),
-    ],
+    ], verify=_new_numpy_weight,
     mistakes=[
+        Mistake("A VIEW: return a copy of the transpose, `W.T.copy()`, so that the caller's W "
+                "and the new weight are separate arrays.",
+                when=lambda o: o.problem is not None and "is a VIEW of W" in o.problem.message),
+        Mistake("The values differ in the 8th digit because you converted to float32 (PyTorch's "
+                "default dtype). The exercise keeps W's dtype: transpose without `astype`. "
+                "(When you copy into a real torch layer, `torch.from_numpy(W.T.copy()).float()` "
+                "is where the cast belongs.)", when=_float32),
         Mistake("torch.nn.Linear stores its weight as (D_out, D_in) and computes x @ weight.T: "
                 "transpose nnlib's W (D_in, D_out).", part="weight", like=_vl(no_t=True)),
         Mistake("`reshape` keeps the numbers in memory order, so the shape is right but the "
