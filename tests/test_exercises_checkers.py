@@ -236,6 +236,7 @@ WRONG = [
     ("ch02.relu", lambda z: np.max(z, 0), "`np.max(z, 0)` is a reduction"),
     ("ch02.relu", _relu_inplace, "writes into the caller's array"),
     ("ch02.relu", lambda z: (z > 0).astype(float), "slope of ReLU"),
+    ("ch02.relu", lambda z: z if np.all(z >= 0) else np.maximum(z, 0), "hands the caller back"),
     ("ch02.relu_prime", lambda z: (z >= 0).astype(float), "`(z > 0)`, not `(z >= 0)`"),
     ("ch02.relu_prime", lambda z: np.maximum(z, 0), "returned ReLU itself"),
     ("ch02.softmax", lambda z: np.exp(z) / np.sum(np.exp(z), axis=-1, keepdims=True), "overflows to inf"),

@@ -31,7 +31,7 @@ import numpy as np
 
 from nnlib import activations as A
 
-from .common import BROADCAST, COMMON, warned
+from .common import BROADCAST, COMMON, returned_an_input, warned
 from .core import Case, Checker, Mistake
 
 __all__ = ["sigmoid", "relu", "relu_prime", "softmax", "softmax_jacobian", "sigmoid_prime",
@@ -77,7 +77,8 @@ relu = Checker(
     cases=[
         Case(_Z_SMALL, label="a few values around 0"),
         Case(_Z_BATCH, label="a batch (3, 4)"),
-    ],
+        Case(np.array([0.0, 0.5, 2.0]), label="nothing negative: still a new array"),
+    ], verify=returned_an_input,
     mistakes=[
         Mistake("`np.max(z, 0)` is a reduction (the largest entry along axis 0), not an "
                 "element-wise maximum. Use `np.maximum(z, 0)`.",
@@ -86,6 +87,9 @@ relu = Checker(
                 "`np.maximum(z, 0)`.", like=lambda z: (np.asarray(z) > 0).astype(float)),
         Mistake("`z[z < 0] = 0` writes into the caller's array. Use `np.maximum(z, 0)`, which "
                 "returns a new array.", kinds=("mutated",), when=lambda o: True),
+        Mistake("A shortcut like `return z` when nothing is negative hands the caller back its own "
+                "array. `np.maximum(z, 0)` returns a new one in every case.",
+                when=lambda o: o.problem is not None and "IS the caller's array" in o.problem.message),
         *COMMON,
     ])
 

@@ -57,6 +57,22 @@ ARRAY_TRUTH = Mistake(
     "`np.where(z > 0, a, b)`.",
     when=lambda o: "truth value of an array" in o.error_text, on_error=True)
 
+def returned_an_input(o: Outcome) -> str | None:
+    """For a ``verify=``: the reader returned one of the caller's arrays (or a view of it) instead
+    of a new one. Ignored when the input was changed in place (that is reported first)."""
+    if o.mutated or o.got is None:
+        return None
+    outputs = o.got if isinstance(o.got, (tuple, list)) else (o.got,)
+    for out in outputs:
+        for given in o.received:
+            if isinstance(out, np.ndarray) and isinstance(given, np.ndarray) \
+                    and np.shares_memory(out, given):
+                return ("right numbers, but what you returned IS the caller's array (or a view of "
+                        "it), not a new one: changing one later would change the other. Return a "
+                        "new array in every case (e.g. `np.maximum(z, 0)`, or `z.copy()`).")
+    return None
+
+
 BROADCAST = Mistake(
     "The shapes do not line up. When you reduce over an axis (`sum`, `max`, `mean`) and then "
     "combine the result with the original array, keep the reduced axis: `keepdims=True`. "
