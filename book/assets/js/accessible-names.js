@@ -10,8 +10,19 @@
       'summary[aria-label="Toggle hidden content"], button.search-button-field[aria-label]'
     ).forEach(function (el) { el.removeAttribute("aria-label"); });
   }
+  // The sidebar's toggle for a chapter with sections (Chapter 17's projects) is a <summary> that
+  // shows only a chevron icon (axe: summary-name). Name it after the chapter it opens.
+  function nameToggles(root) {
+    (root || document).querySelectorAll("nav details > summary").forEach(function (el) {
+      if (el.textContent.trim() || el.hasAttribute("aria-label")) { return; }
+      var link = el.parentElement.previousElementSibling;
+      var title = link && link.textContent.trim();
+      el.setAttribute("aria-label", title ? "Sections of " + title : "Sections");
+    });
+  }
   function start() {
     fix(document);
+    nameToggles(document);
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();
