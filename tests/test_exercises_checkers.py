@@ -6,12 +6,12 @@ import math
 import numpy as np
 import pytest
 
-from nnbook.exercises import ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training, softmax_gradient, training_loop
+from nnbook.exercises import perceptron, activations, multilayer, losses, backprop, optimizers, conv, perceptron_training, softmax_gradient, training_loop
 from nnbook.exercises import (adversarial, attention, autoencoders, cnn, convolution, frameworks, projects,
                                normalization, practice, recurrent, regularization)
 from nnbook.exercises.core import AnswerCheck, Checker
 
-MODULES = [ch01, ch02, ch03, ch04, ch05, ch06, conv, perceptron_training, softmax_gradient, training_loop]
+MODULES = [perceptron, activations, multilayer, losses, backprop, optimizers, conv, perceptron_training, softmax_gradient, training_loop]
 CHECKERS = {f"{m.__name__.rsplit('.', 1)[1]}.{name}": obj
             for m in MODULES for name, obj in vars(m).items() if isinstance(obj, Checker)}
 
@@ -127,32 +127,32 @@ SOLUTIONS = {
     "training_loop.train": _train_loop,
     "softmax_gradient.softmax_backward": lambda s, g: s * (g - np.einsum("nk,nk->n", g, s)[:, None]),
     "perceptron_training.perceptron_train": _perceptron_train,
-    "ch01.neuron": lambda x, w, b: 1 / (1 + np.exp(-(np.dot(x, w) + b))),
-    "ch01.perceptron_predict": lambda x, w, b: np.where(x @ w + b > 0, 1, 0),
-    "ch01.perceptron_update": _perceptron_update,
-    "ch02.sigmoid": _stable_sigmoid,
-    "ch02.relu": lambda z: np.where(z > 0, z, 0.0),
-    "ch02.relu_prime": lambda z: np.where(z > 0, 1.0, 0.0),
-    "ch02.softmax": _softmax,
-    "ch02.softmax_jacobian": lambda s: np.diag(s) - np.outer(s, s),
-    "ch02.sigmoid_prime": lambda z: _stable_sigmoid(z) * (1 - _stable_sigmoid(z)),
-    "ch02.tanh_prime": lambda z: 1 - np.tanh(z) ** 2,
-    "ch03.dense_forward": lambda X, W, b: np.dot(X, W) + b,
-    "ch03.count_parameters": lambda sizes: sum(a * b + b for a, b in zip(sizes, sizes[1:])),
-    "ch03.mlp_forward": _mlp,
-    "ch04.mse": lambda y_hat, y: np.mean((y_hat - y) ** 2),
-    "ch04.mse_grad": lambda y_hat, y: 2 * (y_hat - y) / y_hat.size,
-    "ch04.binary_cross_entropy": lambda p, y: -np.mean(
+    "perceptron.neuron": lambda x, w, b: 1 / (1 + np.exp(-(np.dot(x, w) + b))),
+    "perceptron.perceptron_predict": lambda x, w, b: np.where(x @ w + b > 0, 1, 0),
+    "perceptron.perceptron_update": _perceptron_update,
+    "activations.sigmoid": _stable_sigmoid,
+    "activations.relu": lambda z: np.where(z > 0, z, 0.0),
+    "activations.relu_prime": lambda z: np.where(z > 0, 1.0, 0.0),
+    "activations.softmax": _softmax,
+    "activations.softmax_jacobian": lambda s: np.diag(s) - np.outer(s, s),
+    "activations.sigmoid_prime": lambda z: _stable_sigmoid(z) * (1 - _stable_sigmoid(z)),
+    "activations.tanh_prime": lambda z: 1 - np.tanh(z) ** 2,
+    "multilayer.dense_forward": lambda X, W, b: np.dot(X, W) + b,
+    "multilayer.count_parameters": lambda sizes: sum(a * b + b for a, b in zip(sizes, sizes[1:])),
+    "multilayer.mlp_forward": _mlp,
+    "losses.mse": lambda y_hat, y: np.mean((y_hat - y) ** 2),
+    "losses.mse_grad": lambda y_hat, y: 2 * (y_hat - y) / y_hat.size,
+    "losses.binary_cross_entropy": lambda p, y: -np.mean(
         y * np.log(np.clip(p, 1e-6, 1 - 1e-6)) + (1 - y) * np.log(1 - np.clip(p, 1e-6, 1 - 1e-6))),
-    "ch04.cross_entropy_grad": lambda z, Y: (_softmax(z) - Y) / z.shape[0],
-    "ch04.huber": _huber,
-    "ch05.sigmoid_backward": lambda dA, Z: dA * _stable_sigmoid(Z) * (1 - _stable_sigmoid(Z)),
-    "ch05.sigmoid_prime_from_activation": lambda a: a - a ** 2,
-    "ch05.dense_backward": lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, np.sum(dZ, axis=0)),
-    "ch05.numerical_gradient": _num_grad,
-    "ch06.sgd_step": lambda w, g, lr: w - lr * g,
-    "ch06.momentum_step": _momentum,
-    "ch06.adam_step": _adam,
+    "losses.cross_entropy_grad": lambda z, Y: (_softmax(z) - Y) / z.shape[0],
+    "losses.huber": _huber,
+    "backprop.sigmoid_backward": lambda dA, Z: dA * _stable_sigmoid(Z) * (1 - _stable_sigmoid(Z)),
+    "backprop.sigmoid_prime_from_activation": lambda a: a - a ** 2,
+    "backprop.dense_backward": lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, np.sum(dZ, axis=0)),
+    "backprop.numerical_gradient": _num_grad,
+    "optimizers.sgd_step": lambda w, g, lr: w - lr * g,
+    "optimizers.momentum_step": _momentum,
+    "optimizers.adam_step": _adam,
     "conv.conv_output_size": lambda H, k, s, p: (H + 2 * p - k) // s + 1,
 }
 
@@ -213,143 +213,143 @@ def _softmax_inplace(z):
 
 # (checker, a realistic wrong answer, text the hint must contain)
 WRONG = [
-    ("ch01.neuron", lambda x, w, b: 1 / (1 + np.exp(-(x @ w))), "bias is missing"),
-    ("ch01.neuron", lambda x, w, b: x @ w + b, "applies its activation"),
-    ("ch01.neuron", lambda x, w, b: 1 / (1 + np.exp(-(x * w + b))), "ADDS them up"),
-    ("ch01.perceptron_predict", lambda x, w, b: (x @ w + b >= 0).astype(float), "`z > 0`, not `z >= 0`"),
-    ("ch01.perceptron_predict", lambda x, w, b: np.sign(x @ w + b), "np.sign"),
-    ("ch01.perceptron_update",
+    ("perceptron.neuron", lambda x, w, b: 1 / (1 + np.exp(-(x @ w))), "bias is missing"),
+    ("perceptron.neuron", lambda x, w, b: x @ w + b, "applies its activation"),
+    ("perceptron.neuron", lambda x, w, b: 1 / (1 + np.exp(-(x * w + b))), "ADDS them up"),
+    ("perceptron.perceptron_predict", lambda x, w, b: (x @ w + b >= 0).astype(float), "`z > 0`, not `z >= 0`"),
+    ("perceptron.perceptron_predict", lambda x, w, b: np.sign(x @ w + b), "np.sign"),
+    ("perceptron.perceptron_update",
      lambda w, b, x, y, lr: (w - lr * (y - float(x @ w + b > 0)) * x, b - lr * (y - float(x @ w + b > 0))),
      "Sign error"),
-    ("ch01.perceptron_update",
+    ("perceptron.perceptron_update",
      lambda w, b, x, y, lr: (w + lr * (y - float(x @ w + b > 0)) * x, b), "bias must learn"),
-    ("ch01.perceptron_update",
+    ("perceptron.perceptron_update",
      lambda w, b, x, y, lr: (w + lr * (y - (x @ w + b)) * x, b + lr * (y - (x @ w + b))), "Adaline"),
-    ("ch01.perceptron_update", lambda w, b, x, y, lr: (w + lr * y * x, b + lr * y),
+    ("perceptron.perceptron_update", lambda w, b, x, y, lr: (w + lr * y * x, b + lr * y),
      "must not change anything"),
-    ("ch02.sigmoid", _naive_sigmoid, "overflows for very negative z"),
-    ("ch02.sigmoid", lambda z: 1 / (1 + np.exp(z)), "Sign error"),
-    ("ch02.sigmoid", lambda z: 1 / (1 + math.exp(-z)), "`math.exp`"),
-    ("ch02.sigmoid", lambda z: np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z))),
+    ("activations.sigmoid", _naive_sigmoid, "overflows for very negative z"),
+    ("activations.sigmoid", lambda z: 1 / (1 + np.exp(z)), "Sign error"),
+    ("activations.sigmoid", lambda z: 1 / (1 + math.exp(-z)), "`math.exp`"),
+    ("activations.sigmoid", lambda z: np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z))),
      "computes both A and B"),
-    ("ch02.relu", lambda z: max(0, z), "ONE True/False"),
-    ("ch02.relu", lambda z: np.max(z, 0), "`np.max(z, 0)` is a reduction"),
-    ("ch02.relu", _relu_inplace, "writes into the caller's array"),
-    ("ch02.relu", lambda z: (z > 0).astype(float), "slope of ReLU"),
-    ("ch02.relu", lambda z: z if np.all(z >= 0) else np.maximum(z, 0), "hands the caller back"),
-    ("ch02.relu_prime", lambda z: (z >= 0).astype(float), "`(z > 0)`, not `(z >= 0)`"),
-    ("ch02.relu_prime", lambda z: np.maximum(z, 0), "returned ReLU itself"),
-    ("ch02.softmax", lambda z: np.exp(z) / np.sum(np.exp(z), axis=-1, keepdims=True), "overflows to inf"),
-    ("ch02.softmax", lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=-1, keepdims=True),
+    ("activations.relu", lambda z: max(0, z), "ONE True/False"),
+    ("activations.relu", lambda z: np.max(z, 0), "`np.max(z, 0)` is a reduction"),
+    ("activations.relu", _relu_inplace, "writes into the caller's array"),
+    ("activations.relu", lambda z: (z > 0).astype(float), "slope of ReLU"),
+    ("activations.relu", lambda z: z if np.all(z >= 0) else np.maximum(z, 0), "hands the caller back"),
+    ("activations.relu_prime", lambda z: (z >= 0).astype(float), "`(z > 0)`, not `(z >= 0)`"),
+    ("activations.relu_prime", lambda z: np.maximum(z, 0), "returned ReLU itself"),
+    ("activations.softmax", lambda z: np.exp(z) / np.sum(np.exp(z), axis=-1, keepdims=True), "overflows to inf"),
+    ("activations.softmax", lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=-1, keepdims=True),
      "maximum of the whole batch"),
-    ("ch02.softmax", lambda z: np.exp(z) / np.sum(np.exp(z)), "sum over the whole batch"),
-    ("ch02.softmax", lambda z: np.exp(z) / np.sum(np.exp(z), axis=0), "over axis 0"),
-    ("ch02.softmax", lambda z: np.exp(z) / np.sum(np.exp(z), axis=-1), "Keep the axis"),
-    ("ch02.softmax", _softmax_inplace, "subtracts IN PLACE"),
-    ("ch02.softmax_jacobian", lambda s: s * (1 - s), "NOT `s * (1 - s)`"),
-    ("ch02.softmax_jacobian", lambda s: np.diag(s * (1 - s)), "Only the diagonal"),
-    ("ch02.softmax_jacobian", lambda s: np.outer(s, s) - np.diag(s), "Sign flipped"),
-    ("ch02.softmax_jacobian", lambda s: (lambda t: np.diag(t) - np.outer(t, t))(_softmax(s)),
+    ("activations.softmax", lambda z: np.exp(z) / np.sum(np.exp(z)), "sum over the whole batch"),
+    ("activations.softmax", lambda z: np.exp(z) / np.sum(np.exp(z), axis=0), "over axis 0"),
+    ("activations.softmax", lambda z: np.exp(z) / np.sum(np.exp(z), axis=-1), "Keep the axis"),
+    ("activations.softmax", _softmax_inplace, "subtracts IN PLACE"),
+    ("activations.softmax_jacobian", lambda s: s * (1 - s), "NOT `s * (1 - s)`"),
+    ("activations.softmax_jacobian", lambda s: np.diag(s * (1 - s)), "Only the diagonal"),
+    ("activations.softmax_jacobian", lambda s: np.outer(s, s) - np.diag(s), "Sign flipped"),
+    ("activations.softmax_jacobian", lambda s: (lambda t: np.diag(t) - np.outer(t, t))(_softmax(s)),
      "already a softmax output"),
-    ("ch02.sigmoid_prime", lambda z: z * (1 - z), "wrong quantity"),
-    ("ch02.sigmoid_prime",
+    ("activations.sigmoid_prime", lambda z: z * (1 - z), "wrong quantity"),
+    ("activations.sigmoid_prime",
      lambda z: _stable_sigmoid(_stable_sigmoid(z)) * (1 - _stable_sigmoid(_stable_sigmoid(z))),
      "σ was applied twice"),
-    ("ch02.sigmoid_prime", _stable_sigmoid, "σ(z) itself"),
-    ("ch02.sigmoid_prime", lambda z: _naive_sigmoid(z) * (1 - _naive_sigmoid(z)), "overflows"),
-    ("ch02.tanh_prime", lambda z: 1 - z ** 2, "applied `1 - a**2` to z itself"),
-    ("ch02.tanh_prime", lambda z: 1 - np.tanh(np.tanh(z)) ** 2, "tanh was applied twice"),
-    ("ch02.tanh_prime", lambda z: 1 / np.cosh(z) ** 2, "`np.cosh(z)` overflows"),
-    ("ch02.tanh_prime", lambda z: 1 - np.tanh(z), "Missing square"),
-    ("ch03.dense_forward", lambda X, W, b: X @ W.T + b, "PyTorch stores its weight"),
-    ("ch03.dense_forward", lambda X, W, b: X @ W, "bias is missing"),
-    ("ch03.dense_forward", lambda X, W, b: X * W + b, "`X * W` multiplies entry by entry"),
-    ("ch03.count_parameters", lambda s: sum(a * b for a, b in zip(s, s[1:])), "Biases are parameters too"),
-    ("ch03.count_parameters", lambda s: sum(a * b for a, b in zip(s, s[1:])) + sum(s),
+    ("activations.sigmoid_prime", _stable_sigmoid, "σ(z) itself"),
+    ("activations.sigmoid_prime", lambda z: _naive_sigmoid(z) * (1 - _naive_sigmoid(z)), "overflows"),
+    ("activations.tanh_prime", lambda z: 1 - z ** 2, "applied `1 - a**2` to z itself"),
+    ("activations.tanh_prime", lambda z: 1 - np.tanh(np.tanh(z)) ** 2, "tanh was applied twice"),
+    ("activations.tanh_prime", lambda z: 1 / np.cosh(z) ** 2, "`np.cosh(z)` overflows"),
+    ("activations.tanh_prime", lambda z: 1 - np.tanh(z), "Missing square"),
+    ("multilayer.dense_forward", lambda X, W, b: X @ W.T + b, "PyTorch stores its weight"),
+    ("multilayer.dense_forward", lambda X, W, b: X @ W, "bias is missing"),
+    ("multilayer.dense_forward", lambda X, W, b: X * W + b, "`X * W` multiplies entry by entry"),
+    ("multilayer.count_parameters", lambda s: sum(a * b for a, b in zip(s, s[1:])), "Biases are parameters too"),
+    ("multilayer.count_parameters", lambda s: sum(a * b for a, b in zip(s, s[1:])) + sum(s),
      "input layer has no bias"),
-    ("ch03.count_parameters", lambda s: sum(s), "counts units"),
-    ("ch03.count_parameters", lambda s: float(sum(a * b + b for a, b in zip(s, s[1:]))), "whole numbers"),
-    ("ch03.mlp_forward", lambda X, Ws, bs: np.maximum(_mlp(X, Ws, bs), 0), "no ReLU after it"),
-    ("ch03.mlp_forward",
+    ("multilayer.count_parameters", lambda s: sum(s), "counts units"),
+    ("multilayer.count_parameters", lambda s: float(sum(a * b + b for a, b in zip(s, s[1:]))), "whole numbers"),
+    ("multilayer.mlp_forward", lambda X, Ws, bs: np.maximum(_mlp(X, Ws, bs), 0), "no ReLU after it"),
+    ("multilayer.mlp_forward",
      lambda X, Ws, bs: X @ Ws[0] @ Ws[1] + (bs[0] @ Ws[1] + bs[1]) if len(Ws) == 2 else None,
      "one big linear map"),
-    ("ch03.mlp_forward", lambda X, Ws, bs: _mlp(X, Ws, [0 * b for b in bs]), "biases are missing"),
-    ("ch04.mse", lambda a, b: np.sum((a - b) ** 2), "MEAN"),
-    ("ch04.mse", lambda a, b: np.mean(np.abs(a - b)), "MAE"),
-    ("ch04.mse", lambda a, b: 0.5 * np.mean((a - b) ** 2), "No ½"),
-    ("ch04.mse", lambda a, b: np.sqrt(np.mean((a - b) ** 2)), "ROOT mean squared"),
-    ("ch04.mse_grad", lambda a, b: 2 * (a - b), "Missing the 1/N"),
-    ("ch04.mse_grad", lambda a, b: (a - b) / a.size, "Missing the factor 2"),
-    ("ch04.mse_grad", lambda a, b: 2 * (b - a) / a.size, "Sign flipped"),
-    ("ch04.mse_grad", lambda a, b: 2 * (a - b) / len(a), "`y_hat.size`"),
-    ("ch04.binary_cross_entropy", lambda p, y: -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)),
+    ("multilayer.mlp_forward", lambda X, Ws, bs: _mlp(X, Ws, [0 * b for b in bs]), "biases are missing"),
+    ("losses.mse", lambda a, b: np.sum((a - b) ** 2), "MEAN"),
+    ("losses.mse", lambda a, b: np.mean(np.abs(a - b)), "MAE"),
+    ("losses.mse", lambda a, b: 0.5 * np.mean((a - b) ** 2), "No ½"),
+    ("losses.mse", lambda a, b: np.sqrt(np.mean((a - b) ** 2)), "ROOT mean squared"),
+    ("losses.mse_grad", lambda a, b: 2 * (a - b), "Missing the 1/N"),
+    ("losses.mse_grad", lambda a, b: (a - b) / a.size, "Missing the factor 2"),
+    ("losses.mse_grad", lambda a, b: 2 * (b - a) / a.size, "Sign flipped"),
+    ("losses.mse_grad", lambda a, b: 2 * (a - b) / len(a), "`y_hat.size`"),
+    ("losses.binary_cross_entropy", lambda p, y: -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)),
      "Clip the probabilities"),
-    ("ch04.binary_cross_entropy", lambda p, y: -np.mean(   # an eps float32 cannot represent
+    ("losses.binary_cross_entropy", lambda p, y: -np.mean(   # an eps float32 cannot represent
         y * np.log(np.clip(p, 1e-12, 1 - 1e-12)) + (1 - y) * np.log(1 - np.clip(p, 1e-12, 1 - 1e-12))),
      "works in float64 but not in float32"),
-    ("ch04.binary_cross_entropy",
+    ("losses.binary_cross_entropy",
      lambda p, y: np.mean(y * np.log(np.clip(p, 1e-7, 1 - 1e-7)) + (1 - y) * np.log(1 - np.clip(p, 1e-7, 1 - 1e-7))),
      "Sign flipped"),
-    ("ch04.binary_cross_entropy",
+    ("losses.binary_cross_entropy",
      lambda p, y: -np.sum(y * np.log(np.clip(p, 1e-7, 1 - 1e-7)) + (1 - y) * np.log(1 - np.clip(p, 1e-7, 1 - 1e-7))),
      "summed over the examples"),
-    ("ch04.binary_cross_entropy", lambda p, y: -np.mean(y * np.log(np.clip(p, 1e-7, 1))),
+    ("losses.binary_cross_entropy", lambda p, y: -np.mean(y * np.log(np.clip(p, 1e-7, 1))),
      "Only the positive term"),
-    ("ch04.cross_entropy_grad", lambda z, Y: _softmax(z) - Y, "Missing the 1/N"),
-    ("ch04.cross_entropy_grad", lambda z, Y: (_softmax(z) - Y) / z.size, "not by N·K"),
-    ("ch04.cross_entropy_grad", lambda z, Y: (z - Y) / len(z), "Apply softmax to the logits first"),
-    ("ch04.cross_entropy_grad",
+    ("losses.cross_entropy_grad", lambda z, Y: _softmax(z) - Y, "Missing the 1/N"),
+    ("losses.cross_entropy_grad", lambda z, Y: (_softmax(z) - Y) / z.size, "not by N·K"),
+    ("losses.cross_entropy_grad", lambda z, Y: (z - Y) / len(z), "Apply softmax to the logits first"),
+    ("losses.cross_entropy_grad",
      lambda z, Y: (np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True) - Y) / len(z), "overflows"),
-    ("ch04.huber",
+    ("losses.huber",
      lambda a, b, d: np.mean(np.where(np.abs(a - b) <= d, 0.5 * (a - b) ** 2, d * np.abs(a - b))),
      "must meet the quadratic"),
-    ("ch04.huber",
+    ("losses.huber",
      lambda a, b, d: np.mean(np.where(np.abs(a - b) <= d, (a - b) ** 2, d * (np.abs(a - b) - d / 2))),
      "½r²"),
-    ("ch04.huber",
+    ("losses.huber",
      lambda a, b, d: np.mean(np.where(np.abs(a - b) <= 1, 0.5 * (a - b) ** 2, np.abs(a - b) - 0.5)),
      "ignored `delta`"),
-    ("ch04.huber",
+    ("losses.huber",
      lambda a, b, d: np.mean(np.where(np.abs(a - b) > d, 0.5 * (a - b) ** 2, d * (np.abs(a - b) - d / 2))),
      "Branches swapped"),
-    ("ch05.sigmoid_backward", lambda dA, Z: dA * Z * (1 - Z), "wrong quantity"),
-    ("ch05.sigmoid_backward",
+    ("backprop.sigmoid_backward", lambda dA, Z: dA * Z * (1 - Z), "wrong quantity"),
+    ("backprop.sigmoid_backward",
      lambda dA, Z: dA * _stable_sigmoid(_stable_sigmoid(Z)) * (1 - _stable_sigmoid(_stable_sigmoid(Z))),
      "σ was applied twice"),
-    ("ch05.sigmoid_backward", lambda dA, Z: _stable_sigmoid(Z) * (1 - _stable_sigmoid(Z)), "Chain rule"),
-    ("ch05.sigmoid_backward", lambda dA, Z: dA * _naive_sigmoid(Z) * (1 - _naive_sigmoid(Z)), "overflows"),
-    ("ch05.sigmoid_prime_from_activation", lambda a: _stable_sigmoid(a) * (1 - _stable_sigmoid(a)),
+    ("backprop.sigmoid_backward", lambda dA, Z: _stable_sigmoid(Z) * (1 - _stable_sigmoid(Z)), "Chain rule"),
+    ("backprop.sigmoid_backward", lambda dA, Z: dA * _naive_sigmoid(Z) * (1 - _naive_sigmoid(Z)), "overflows"),
+    ("backprop.sigmoid_prime_from_activation", lambda a: _stable_sigmoid(a) * (1 - _stable_sigmoid(a)),
      "vice-versa"),
-    ("ch05.sigmoid_prime_from_activation", lambda a: 1 - a ** 2, "not a(1 + a) or 1 − a²"),
-    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)), "W's shape"),
-    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, dZ.sum(axis=1)), "summed over axis 1"),
-    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, dZ), "b's shape"),
-    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, dZ.sum(axis=0, keepdims=True)),
+    ("backprop.sigmoid_prime_from_activation", lambda a: 1 - a ** 2, "not a(1 + a) or 1 − a²"),
+    ("backprop.dense_backward", lambda dZ, X, W: (dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)), "W's shape"),
+    ("backprop.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, dZ.sum(axis=1)), "summed over axis 1"),
+    ("backprop.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, dZ), "b's shape"),
+    ("backprop.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, dZ.sum(axis=0, keepdims=True)),
      "b's shape"),
-    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0)),
+    ("backprop.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0)),
      "already contains the loss's 1/N"),
-    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, dZ.mean(axis=0)), "not the mean"),
-    ("ch05.dense_backward", lambda dZ, X, W: (dZ @ W, X.T @ dZ, dZ.sum(axis=0)), "dX"),
-    ("ch05.numerical_gradient", _ng_forward, "forward difference"),
-    ("ch05.numerical_gradient", _ng_no_restore, "Restore each entry"),
-    ("ch05.numerical_gradient", _ng_no2, "divides by 2h"),
-    ("ch05.numerical_gradient", _ng_all_at_once, "ONE entry at a time"),
-    ("ch06.sgd_step", lambda w, g, lr: w + lr * g, "AGAINST the gradient"),
-    ("ch06.sgd_step", lambda w, g, lr: w - g, "learning rate is missing"),
-    ("ch06.sgd_step", lambda w, g, lr: lr * g, "not just the step"),
-    ("ch06.momentum_step", lambda w, g, v, lr, b: (w - lr * (b * v + g), v), "returned v unchanged"),
-    ("ch06.momentum_step", lambda w, g, v, lr, b: (w - lr * g, g), "rebuilt the velocity from zero"),
-    ("ch06.momentum_step", lambda w, g, v, lr, b: (w - (b * v + lr * g), b * v + lr * g),
+    ("backprop.dense_backward", lambda dZ, X, W: (dZ @ W.T, X.T @ dZ, dZ.mean(axis=0)), "not the mean"),
+    ("backprop.dense_backward", lambda dZ, X, W: (dZ @ W, X.T @ dZ, dZ.sum(axis=0)), "dX"),
+    ("backprop.numerical_gradient", _ng_forward, "forward difference"),
+    ("backprop.numerical_gradient", _ng_no_restore, "Restore each entry"),
+    ("backprop.numerical_gradient", _ng_no2, "divides by 2h"),
+    ("backprop.numerical_gradient", _ng_all_at_once, "ONE entry at a time"),
+    ("optimizers.sgd_step", lambda w, g, lr: w + lr * g, "AGAINST the gradient"),
+    ("optimizers.sgd_step", lambda w, g, lr: w - g, "learning rate is missing"),
+    ("optimizers.sgd_step", lambda w, g, lr: lr * g, "not just the step"),
+    ("optimizers.momentum_step", lambda w, g, v, lr, b: (w - lr * (b * v + g), v), "returned v unchanged"),
+    ("optimizers.momentum_step", lambda w, g, v, lr, b: (w - lr * g, g), "rebuilt the velocity from zero"),
+    ("optimizers.momentum_step", lambda w, g, v, lr, b: (w - (b * v + lr * g), b * v + lr * g),
      "other common convention"),
-    ("ch06.momentum_step", lambda w, g, v, lr, b: (w - lr * v, b * v + g), "NEW velocity"),
-    ("ch06.momentum_step",
+    ("optimizers.momentum_step", lambda w, g, v, lr, b: (w - lr * v, b * v + g), "NEW velocity"),
+    ("optimizers.momentum_step",
      lambda w, g, v, lr, b: (w - lr * (b * v + (1 - b) * g), b * v + (1 - b) * g), "exponential-average"),
-    ("ch06.adam_step", lambda w, g, m, v, t, lr, b1, b2, eps: (
+    ("optimizers.adam_step", lambda w, g, m, v, t, lr, b1, b2, eps: (
         w - lr * (b1 * m + (1 - b1) * g) / (np.sqrt(b2 * v + (1 - b2) * g * g) + eps),
         b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g), "Missing bias correction"),
-    ("ch06.adam_step", lambda w, g, m, v, t, lr, b1, b2, eps: _adam(w, g, m, v, t + 1, lr, b1, b2, eps),
+    ("optimizers.adam_step", lambda w, g, m, v, t, lr, b1, b2, eps: _adam(w, g, m, v, t + 1, lr, b1, b2, eps),
      "t counts steps from 1"),
-    ("ch06.adam_step", lambda w, g, m, v, t, lr, b1, b2, eps: (
+    ("optimizers.adam_step", lambda w, g, m, v, t, lr, b1, b2, eps: (
         w - lr * ((b1 * m + (1 - b1) * g) / (1 - b1 ** t))
         / (np.sqrt((b2 * v + (1 - b2) * g) / (1 - b2 ** t)) + eps),
         b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g), "SQUARED gradient"),
@@ -477,11 +477,11 @@ def test_untouched_stub_is_not_attempted_and_never_raises(name, capsys):
         checker(_stub, strict=True)
 
 
-# ------------------------------------------------------------------ the gates (ch01)
+# ------------------------------------------------------------------ the gates (perceptron)
 @pytest.mark.parametrize("gate, w, b", [("and_weights", [1.0, 1.0], -1.5), ("or_weights", [1.0, 1.0], -0.5),
                                         ("and_weights", [2.0, 3.0], -4.0)])
 def test_gate_weights_accept_a_separating_line(gate, w, b):
-    assert getattr(ch01, gate).run(np.array(w), b).passed
+    assert getattr(perceptron, gate).run(np.array(w), b).passed
 
 
 @pytest.mark.parametrize("gate, w, b, hint", [
@@ -492,26 +492,26 @@ def test_gate_weights_accept_a_separating_line(gate, w, b):
     ("or_weights", [1.0, 1.0, 1.0], -0.5, "one weight per input"),
 ])
 def test_gate_weights_reject_with_hint(gate, w, b, hint):
-    result = getattr(ch01, gate).run(np.array(w), b)
+    result = getattr(perceptron, gate).run(np.array(w), b)
     assert result.status == "fail" and hint in result.hint, result.text
 
 
 @pytest.mark.parametrize("w, b", [(None, None), (..., ...), (np.zeros(2), 0.0)])
 def test_gate_placeholders_are_not_attempted(w, b, capsys):
-    ch01.and_weights(w, b)
+    perceptron.and_weights(w, b)
     assert "not attempted yet" in capsys.readouterr().out
     with pytest.raises(AssertionError):
-        ch01.or_weights(w, b, strict=True)
+        perceptron.or_weights(w, b, strict=True)
 
 
 def test_gate_weights_survive_garbage_and_strict(capsys):
-    ch01.and_weights("banana", None)
-    ch01.or_weights(np.array([1.0, 1.0]), "x")
-    ch01.or_weights(np.array([1.0, 1.0]))
+    perceptron.and_weights("banana", None)
+    perceptron.or_weights(np.array([1.0, 1.0]), "x")
+    perceptron.or_weights(np.array([1.0, 1.0]))
     assert capsys.readouterr().out.count("❌") == 3
     with pytest.raises(AssertionError):
-        ch01.and_weights(np.array([1.0, 1.0]), -0.5, strict=True)
-    ch01.and_weights((np.array([1.0, 1.0]), -1.5), strict=True)  # a (w, b) tuple works too
+        perceptron.and_weights(np.array([1.0, 1.0]), -0.5, strict=True)
+    perceptron.and_weights((np.array([1.0, 1.0]), -1.5), strict=True)  # a (w, b) tuple works too
 
 
 # ------------------------------------------------------------------ references agree with nnlib
@@ -520,9 +520,9 @@ def test_dense_references_agree_with_nnlib_dense(rng):
     layer = Dense(3, 2, rng=0, dtype=np.float64)
     X, dZ = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
     W, b = layer.W.data, layer.b.data
-    Z = ch03.dense_forward.reference(X, W, b)
+    Z = multilayer.dense_forward.reference(X, W, b)
     assert np.allclose(Z, layer.forward(X))
-    dX, dW, db = ch05.dense_backward.reference(dZ, X, W)
+    dX, dW, db = backprop.dense_backward.reference(dZ, X, W)
     assert np.allclose(dX, layer.backward(dZ))
     assert np.allclose(dW, layer.W.grad) and np.allclose(db, layer.b.grad)
 
@@ -530,8 +530,8 @@ def test_dense_references_agree_with_nnlib_dense(rng):
 def test_numerical_gradient_solution_agrees_with_nnlib(rng):
     from nnlib.gradcheck import numerical_gradient
     x = rng.normal(size=(2, 3))
-    ours = _num_grad(ch05.cubic_mix, x.copy(), 1e-5)
-    assert np.allclose(ours, numerical_gradient(ch05.cubic_mix, x.copy(), 1e-5), atol=1e-8)
+    ours = _num_grad(backprop.cubic_mix, x.copy(), 1e-5)
+    assert np.allclose(ours, numerical_gradient(backprop.cubic_mix, x.copy(), 1e-5), atol=1e-8)
 
 
 def test_momentum_and_adam_references_agree_with_nnlib_optimizers(rng):
@@ -546,13 +546,13 @@ def test_momentum_and_adam_references_agree_with_nnlib_optimizers(rng):
         p.grad, q.grad = g.copy(), g.copy()
         sgd.step()
         adam.step()
-        w, v = ch06.momentum_step.reference(w, g, v, 0.1, 0.9)
-        w2, m2, v2 = ch06.adam_step.reference(w2, g, m2, v2, t, 0.01, 0.9, 0.99, 1e-8)
+        w, v = optimizers.momentum_step.reference(w, g, v, 0.1, 0.9)
+        w2, m2, v2 = optimizers.adam_step.reference(w2, g, m2, v2, t, 0.01, 0.9, 0.99, 1e-8)
     assert np.allclose(w, p.data) and np.allclose(w2, q.data)
 
 
 def test_adam_accepts_eps_inside_the_square_root():
-    assert ch06.adam_step.run(ch06._adam_eps_inside).passed
+    assert optimizers.adam_step.run(optimizers._adam_eps_inside).passed
 
 
 @pytest.mark.parametrize("name", sorted(ANSWERS))

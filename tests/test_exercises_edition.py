@@ -36,7 +36,7 @@ def _chapter() -> nbformat.NotebookNode:
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Chapter X\n\nSome text."),
         nbformat.v4.new_code_cell("import numpy as np\n"
-                                  "from nnbook.exercises import ch02 as check, ch04 as check4\n"
+                                  "from nnbook.exercises import activations as check, losses as check4\n"
                                   "from nnbook.exercises import reveal, quiz"),
         nbformat.v4.new_markdown_cell("## Exercises"),
         *exercise_cells(
@@ -249,7 +249,7 @@ def test_time_limit_and_print_capture_work_inside_a_jupyter_kernel(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(textwrap.dedent("""\
         import time
-        from nnbook.exercises import ch02 as check
+        from nnbook.exercises import activations as check
         check.softmax.timeout = 0.5
 
         def softmax(z):
@@ -273,7 +273,7 @@ def test_the_failing_line_of_a_notebook_cell_is_shown(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(textwrap.dedent("""\
         import numpy as np
-        from nnbook.exercises import ch02 as check
+        from nnbook.exercises import activations as check
 
         def softmax(z):
             e = np.exp(z)

@@ -4,7 +4,7 @@ output never answers another; a function asked for an array returns one; only th
 exercise updates may change in place."""
 import numpy as np
 
-from nnbook.exercises import ch03, ch04, ch05, ch06
+from nnbook.exercises import multilayer, losses, backprop, optimizers
 from nnbook.exercises.core import Case, Checker, Mistake
 
 
@@ -12,7 +12,7 @@ def test_a_name_error_gets_the_error_not_a_value_hint():
     def bce(p, y):
         p = np.clip(p, 1e-7, 1 - 1e-7)
         return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - pp)))   # noqa: F821
-    r = ch04.binary_cross_entropy.run(bce)
+    r = losses.binary_cross_entropy.run(bce)
     assert not r.passed and r.hint is None, r.hint
     assert "NameError" in r.text and "1 - pp" in r.text, r.text
 
@@ -21,7 +21,7 @@ def test_a_time_out_gets_no_value_hint():
     def numerical_gradient(f, x, h=1e-5):
         while True:
             pass
-    r = ch05.numerical_gradient.run(numerical_gradient)
+    r = backprop.numerical_gradient.run(numerical_gradient)
     assert not r.passed and "did not finish" in r.text and r.hint is None, r.text
 
 
@@ -31,7 +31,7 @@ def test_an_error_in_the_dW_line_is_not_blamed_on_dX():
         db = dZ.sum(axis=0)
         dX = dZ @ W.T
         return dX, dW, db
-    r = ch05.dense_backward.run(dense_backward)
+    r = backprop.dense_backward.run(dense_backward)
     assert not r.passed and "dX must have" not in (r.hint or ""), r.hint
     assert "dW = X @ dZ" in r.text
 
@@ -42,19 +42,19 @@ def test_an_error_in_the_dX_line_gets_the_dX_hint():
         db = dZ.sum(axis=0)
         dX = dZ @ W                      # the mistake: W, not W.T
         return dX, dW, db
-    r = ch05.dense_backward.run(dense_backward)
+    r = backprop.dense_backward.run(dense_backward)
     assert "dX must have" in (r.hint or ""), r.text
 
 
 def test_a_column_bias_is_not_called_an_elementwise_product():
-    r = ch03.dense_forward.run(lambda X, W, b: X @ W + b.reshape(-1, 1))
+    r = multilayer.dense_forward.run(lambda X, W, b: X @ W + b.reshape(-1, 1))
     assert "column" in (r.hint or "") and "X * W" not in (r.hint or ""), r.hint
-    r = ch03.dense_forward.run(lambda X, W, b: X * W + b)
+    r = multilayer.dense_forward.run(lambda X, W, b: X * W + b)
     assert "X * W" in (r.hint or ""), r.hint
 
 
 def test_a_list_where_an_array_is_asked_fails():
-    r = ch06.sgd_step.run(lambda w, grad, lr: (w - lr * grad).tolist())
+    r = optimizers.sgd_step.run(lambda w, grad, lr: (w - lr * grad).tolist())
     assert not r.passed and "Python list" in r.text, r.text
 
 
@@ -62,20 +62,20 @@ def test_only_the_updated_state_may_change_in_place():
     def in_place(w, grad, lr):          # what nnlib's SGD does: accepted
         w -= lr * grad
         return w
-    assert ch06.sgd_step.run(in_place).passed
+    assert optimizers.sgd_step.run(in_place).passed
 
     def scales_grad(w, grad, lr):       # destroys the caller's gradient: rejected
         grad *= lr
         return w - grad
-    r = ch06.sgd_step.run(scales_grad)
+    r = optimizers.sgd_step.run(scales_grad)
     assert not r.passed and "`grad`" in r.text and "grad = grad.copy()" in r.text, r.text
 
 
 def test_a_scalar_operand_of_matmul_is_named_as_such():
     def neuron(x, w, b):
         return np.array([1 / (1 + np.exp(-(row @ w + b))) for row in x])
-    from nnbook.exercises import ch01
-    r = ch01.neuron.run(neuron)
+    from nnbook.exercises import perceptron
+    r = perceptron.neuron.run(neuron)
     assert not r.passed and "single number (0 dimensions)" in (r.hint or ""), r.text
 
 

@@ -1,4 +1,4 @@
-r"""Inline exercises with instant feedback: ``from nnbook.exercises import ch02 as check``.
+r"""Inline exercises with instant feedback: ``from nnbook.exercises import activations as check``.
 
 ``check.softmax(softmax)`` runs the reader's function on a few cases and prints ✅, or a ❌
 naming the failing case, its input, expected vs got (shapes and values) and a hint aimed at
@@ -10,10 +10,13 @@ cells use it, so building the book proves every solution.
 Modules: :mod:`~nnbook.exercises.core` (the engine: ``Checker``, ``Case``, ``Mistake``,
 ``AnswerCheck``), :mod:`~nnbook.exercises.timelimit` (a time limit the checked code cannot
 escape), :mod:`~nnbook.exercises.report` (the verdict as text and HTML),
-:mod:`~nnbook.exercises.common` (shared NumPy-level error hints), the checkers of each chapter
-(``ch01`` … ``ch06`` and topic modules such as ``perceptron_training``, ``softmax_gradient``,
-``normalization``, ``convolution``, ``recurrent``, ``attention``, ``autoencoders``; every
-module's docstring lists its checkers and the mistakes they recognise),
+:mod:`~nnbook.exercises.common` (shared NumPy-level error hints), the checkers, one module per
+topic, named by what they teach rather than by chapter number (Part I: ``perceptron``,
+``activations``, ``multilayer``, ``losses``, ``backprop``, ``optimizers``, with
+``perceptron_training``, ``softmax_gradient``, ``training_loop``; then ``normalization``,
+``regularization``, ``practice``, ``convolution``, ``cnn``, ``recurrent``, ``attention``,
+``autoencoders``, ``adversarial``, ``frameworks``, ``projects``; every module's docstring lists
+its chapter, its checkers and the mistakes they recognise),
 :mod:`~nnbook.exercises.questions` (``reveal`` and ``quiz`` for concept questions),
 :mod:`~nnbook.edition` (the student edition: ``python -m nnbook.edition``).
 

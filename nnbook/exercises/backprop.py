@@ -1,4 +1,4 @@
-"""Checkers for Chapter 5, *Backpropagation*. Use: ``from nnbook.exercises import ch05 as check``.
+"""Checkers for Chapter 5, *Backpropagation*. Use: ``from nnbook.exercises import backprop as check``.
 
 Shapes: ``X`` ``(N, D_in)``, ``W`` ``(D_in, D_out)``, ``Z = X @ W + b`` ``(N, D_out)``;
 ``dZ`` is ∂L/∂Z and already contains the loss's 1/N (mean reduction), so no layer divides

@@ -1,6 +1,6 @@
 """Checkers for Chapter 3, *Multilayer networks and forward propagation*.
 
-Use: ``from nnbook.exercises import ch03 as check``. Shapes follow the book's row-vector
+Use: ``from nnbook.exercises import multilayer as check``. Shapes follow the book's row-vector
 convention: ``X`` is ``(N, D_in)``, ``W`` is ``(D_in, D_out)``, ``b`` is ``(D_out,)``, and a
 layer computes ``Z = X @ W + b`` (what :class:`nnlib.layers.Dense` does).
 

@@ -1,4 +1,4 @@
-"""Checkers for Chapter 1, *What is a neural network?* Use: ``from nnbook.exercises import ch01 as check``.
+"""Checkers for Chapter 1, *What is a neural network?* Use: ``from nnbook.exercises import perceptron as check``.
 
 Conventions: ``x`` is one example ``(D,)`` or a batch ``(N, D)``; ``w`` is ``(D,)``; ``b`` a
 number. The step function outputs 1 when ``z > 0`` and 0 otherwise (0 exactly on the line).

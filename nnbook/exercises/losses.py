@@ -1,4 +1,4 @@
-"""Checkers for Chapter 4, *Loss functions*. Use: ``from nnbook.exercises import ch04 as check``.
+"""Checkers for Chapter 4, *Loss functions*. Use: ``from nnbook.exercises import losses as check``.
 
 References are :mod:`nnlib.losses` (mean reduction over all entries, like PyTorch). Losses
 return a number; gradients have the shape of the prediction.

@@ -1,4 +1,4 @@
-"""Checkers for Chapter 6, *Gradient descent and optimizers*. Use: ``from nnbook.exercises import ch06 as check``.
+"""Checkers for Chapter 6, *Gradient descent and optimizers*. Use: ``from nnbook.exercises import optimizers as check``.
 
 Each step function returns the NEW values (updating ``w`` in place as well is allowed). The
 equations are PyTorch's, the same as :mod:`nnlib.optimizers` (velocity and moments start at 0):

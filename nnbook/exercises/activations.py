@@ -1,4 +1,4 @@
-"""Checkers for Chapter 2, *Activation functions*. Use: ``from nnbook.exercises import ch02 as check``.
+"""Checkers for Chapter 2, *Activation functions*. Use: ``from nnbook.exercises import activations as check``.
 
 Every function takes the pre-activation ``z`` (any shape) and is compared with
 :mod:`nnlib.activations` on a few cases, simplest first, ending with extreme inputs.
