@@ -365,7 +365,28 @@ NOT_ATTEMPTED = ("not attempted yet — replace `raise NotImplementedError` with
                  "run that cell, then run this check again.")
 
 
-class Checker:
+class Check:
+    """What every check in the book shares: ``check.name(answer)`` runs :meth:`run`, records the
+    verdict for the chapter's progress cell, and shows it; with ``strict=True`` (the hidden
+    solution cells) a failure raises ``AssertionError`` too. Subclasses define ``name`` and
+    ``run(*answer) -> Result``: :class:`Checker` (a function), :class:`AnswerCheck` (a value),
+    and the perceptron's weight check (a pair ``w, b``)."""
+
+    name: str
+
+    def run(self, *answer) -> Result:          # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def __call__(self, *answer, strict: bool = False) -> None:
+        """Check the answer and display the verdict; ``strict=True`` raises on failure."""
+        result = self.run(*answer)
+        _record(self, result, strict)
+        show(result)
+        if strict and not result.passed:
+            raise AssertionError(f"{self.name}: the solution fails its check\n{result.text}")
+
+
+class Checker(Check):
     """Checks a reader's function against a reference on a list of cases.
 
     Args:
@@ -414,14 +435,7 @@ class Checker:
     def __repr__(self):
         return f"<checker for {self.signature}: {len(self.cases)} cases, {len(self.mistakes)} hints>"
 
-    # The public entry point used in notebooks.
-    def __call__(self, fn, strict: bool = False) -> None:
-        """Check ``fn`` and display the verdict; with ``strict=True`` raise AssertionError on failure."""
-        result = self.run(fn)
-        _record(self, result, strict)
-        show(result)
-        if strict and not result.passed:
-            raise AssertionError(f"{self.name}: the solution fails its check\n{result.text}")
+    # The public entry point used in notebooks is Check.__call__: check.name(fn, strict=False).
 
     def run(self, fn) -> Result:
         """Check ``fn`` and return the :class:`Result` without displaying it."""
@@ -572,7 +586,7 @@ def _raised_at_call(exc: BaseException) -> bool:
     return bool(frames) and os.path.abspath(frames[-1].filename).startswith(_HERE)
 
 
-class AnswerCheck:
+class AnswerCheck(Check):
     """Checks a VALUE the reader computed (by hand or in code): ``check.dW1(dW1)``.
 
     For exercises such as "work out ∂L/∂w₁ for the network in Figure 5.2". The starter sets the
@@ -608,10 +622,3 @@ class AnswerCheck:
                           f"the placeholder with your value of `{self.name}`, run that cell, then "
                           "run this check again.")
         return self._checker.run(lambda: value)
-
-    def __call__(self, value, strict: bool = False) -> None:
-        result = self.run(value)
-        _record(self, result, strict)
-        show(result)
-        if strict and not result.passed:
-            raise AssertionError(f"{self.name}: the solution fails its check\n{result.text}")

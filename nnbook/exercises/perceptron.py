@@ -29,8 +29,7 @@ import numpy as np
 from nnlib.activations import sigmoid as _sigmoid
 
 from .common import COMMON
-from .core import Case, Checker, Mistake, Result, show
-from .progress import record
+from .core import Case, Check, Checker, Mistake, Result
 
 __all__ = ["neuron", "perceptron_predict", "perceptron_update", "and_weights", "or_weights"]
 
@@ -144,12 +143,12 @@ _AND = np.array([0.0, 0.0, 0.0, 1.0])
 _OR = np.array([0.0, 1.0, 1.0, 1.0])
 
 
-class _GateCheck:
+class _GateCheck(Check):
     """Checks weights the reader chose: ``check.and_weights(w, b)``."""
 
     def __init__(self, gate: str, truth: np.ndarray, other: str, other_truth: np.ndarray,
                  fix: str):
-        self.gate, self.truth = gate, truth
+        self.gate, self.truth, self.name = gate, truth, f"{gate.lower()}_weights"
         self.__doc__ = (f"Check your {gate} weights: ``check.{gate.lower()}_weights(w, b)`` with "
                         f"``w`` of shape (2,) and a number ``b``; the neuron is step(x·w + b).")
         self._mistakes = [
@@ -192,12 +191,7 @@ class _GateCheck:
     def __call__(self, w, b=None, strict: bool = False) -> None:
         if b is None and isinstance(w, tuple) and len(w) == 2:
             w, b = w  # check.and_weights((w, b)) also works
-        result = self.run(w, b)
-        record(self, result, strict)
-        show(result)
-        if strict and not result.passed:
-            raise AssertionError(f"{self.gate.lower()}_weights: the solution fails its check\n"
-                                 f"{result.text}")
+        super().__call__(w, b, strict=strict)
 
 
 def _placeholder(w, b) -> bool:
