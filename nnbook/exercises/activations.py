@@ -147,6 +147,7 @@ softmax = Checker(
     cases=[
         Case(np.array([1.0, 2.0, 3.0]), label="one example, K = 3"),
         Case(_Z_BATCH, label="a batch (3, 4): each ROW is an example and must sum to 1"),
+        Case(np.array([[1, 2, 3], [0, 0, 4]]), label="integer logits: the output is still a fraction"),
         Case(np.round(_rng.normal(0, 1, size=(3, 3)), 3),
              label="a square batch (3, 3): rows, not columns"),
         Case(np.array([[1000.0, 1001.0, 1002.0]]), label="large logits: must not overflow"),
