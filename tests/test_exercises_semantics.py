@@ -88,3 +88,20 @@ def test_value_diagnosers_never_answer_exceptions():
     assert r.hint is None and seen == []
     r = checker.run(lambda x: x + 2)
     assert r.hint == "value hint"
+
+
+def test_silencing_the_warnings_is_not_a_stable_formula():
+    from nnbook.exercises import activations
+
+    def sigmoid(z):
+        with np.errstate(over="ignore"):          # hides the overflow instead of avoiding it
+            return 1 / (1 + np.exp(-z))
+
+    r = activations.sigmoid.run(sigmoid)
+    assert r.status == "fail" and "np.errstate" in r.text and r.hint
+    # a comment that mentions errstate is not a call
+    def stable(z):
+        # no np.errstate( needed: the formula never overflows
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    assert activations.sigmoid.run(stable).passed

@@ -460,6 +460,18 @@ class Checker(Check):
                                ("text", "", f"(the report could not be completed: "
                                 f"{type(exc).__name__}: {exc})")],
                               outcome=outcome, case_index=index, n_cases=len(self.cases))
+        silenced = self.warnings_fail and _silences_warnings(fn)
+        if silenced:
+            return Result(self.name, "fail", f"{self.name}: right numbers, but the warnings are "
+                          "switched off", [("text", "", f"Your function calls `{silenced}`, which "
+                          "hides NumPy's overflow and invalid-value warnings instead of avoiding "
+                          "them. The book's functions stay quiet at extreme inputs because their "
+                          "formula never overflows; rewrite it in the stable form the chapter "
+                          "shows and remove the silencing."),
+                          ("hint", "", "Remove the `errstate`/`seterr` call and use the stable "
+                           "formula.")],
+                          hint="Remove the `errstate`/`seterr` call and use the stable formula.",
+                          n_cases=len(self.cases))
         extra = f" {self.success}" if self.success else ""
         n = len(self.cases)
         cases = "the test case passes" if n == 1 else f"all {n} test cases pass"
@@ -578,6 +590,21 @@ class Checker(Check):
         if hint:
             lines.append(("hint", "", hint))
         return Result(self.name, "fail", title, lines, o, hint, index, len(self.cases))
+
+
+def _silences_warnings(fn) -> str:
+    """The warning switch a function's own source turns off (``np.errstate`` / ``np.seterr``),
+    or ``""``. A checker whose cases fail on NumPy warnings cannot see warnings that were never
+    raised, so it reads the source (when there is one) for the switch itself."""
+    import inspect
+    import re
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return ""
+    source = "\n".join(line.split("#", 1)[0] for line in source.splitlines())   # not in comments
+    m = re.search(r"\b(?:np|numpy)\.(errstate|seterr)\s*\(", source)
+    return f"np.{m.group(1)}" if m else ""
 
 
 def _raised_at_call(exc: BaseException) -> bool:
