@@ -48,8 +48,8 @@ def _sig_naive(z):
 
 
 _OVERFLOW_EXP = (
-    "`np.exp(-z)` overflows for very negative z (e^1000 is inf in float64; anything above "
-    "~709 is). Only ever exponentiate a non-positive number: with `e = np.exp(-np.abs(z))`, "
+    "`np.exp(-z)` overflows for very negative z, and `np.exp(z)` for very positive z (e^1000 is "
+    "inf in float64; anything above ~709 is). Only ever exponentiate a non-positive number: with `e = np.exp(-np.abs(z))`, "
     "σ(z) is `1/(1+e)` for z ≥ 0 and `e/(1+e)` for z < 0. Careful: `np.where(c, A, B)` computes "
     "both A and B everywhere, so a branch with `np.exp(-z)` still overflows.")
 
@@ -134,9 +134,10 @@ def _softmax_naive(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-_KEEPDIMS = ("`e.sum(axis=-1)` has shape (N,), which does not line up with (N, K) (or, worse, "
-             "silently lines up with the COLUMNS when N = K). Keep the axis: "
-             "`e.sum(axis=-1, keepdims=True)` has shape (N, 1).")
+_KEEPDIMS = ("A row reduction without `keepdims` (`z.max(axis=-1)` or `e.sum(axis=-1)`) has shape "
+             "(N,), which does not line up with (N, K) (or, worse, silently lines up with the "
+             "COLUMNS when N = K). Keep the axis: `z.max(axis=-1, keepdims=True)`, "
+             "`e.sum(axis=-1, keepdims=True)`, shape (N, 1).")
 
 _NO_SHIFT = ("e^1000 overflows to inf and inf/inf is NaN. Subtract each row's maximum first: "
              "`z = z - z.max(axis=-1, keepdims=True)`. This does not change the answer, since "

@@ -67,8 +67,9 @@ sigmoid_backward = Checker(
                 like=lambda dA, Z: dA * _sigmoid(Z)),
         Mistake("The chain rule MULTIPLIES the upstream gradient by the local derivative: "
                 "dA * σ′(Z), not dA + σ′(Z).", like=lambda dA, Z: dA + _sigmoid_prime(Z)),
-        Mistake("`np.exp(-Z)` overflows at Z = −1000: use a stable sigmoid (exponentiate only "
-                "−|Z|).", when=lambda o: warned(o, "overflow"), on_error=True),
+        Mistake("The exponential overflows at |Z| = 1000 (`np.exp(-Z)` for very negative Z, "
+                "`np.exp(Z)` for very positive Z): use a stable sigmoid (exponentiate only −|Z|).",
+                when=lambda o: warned(o, "overflow"), on_error=True),
         *COMMON,
     ])
 
@@ -128,6 +129,12 @@ dense_backward = Checker(
         Mistake("dZ already contains the loss's 1/N (the loss is a mean), so dW = Xᵀ dZ with no "
                 "extra division: yours is N times too small.",
                 part="dW", like=_with("dW", lambda dZ, X, W: X.T @ dZ / len(X))),
+        Mistake("Return the gradients in the order the exercise asks, `(dX, dW, db)`: your first "
+                "output has W's shape and your second X's.",
+                when=lambda o: isinstance(o.got, tuple) and len(o.got) == 3
+                and np.shape(o.args[1]) != np.shape(o.args[2])
+                and np.shape(o.got[0]) == np.shape(o.args[2])
+                and np.shape(o.got[1]) == np.shape(o.args[1])),
         Mistake("dX must have X's shape (N, D_in): dX = dZ Wᵀ, i.e. `dZ @ W.T`.",
                 part="dX", kinds=("shape",)),
         Mistake("dX must have X's shape (N, D_in): dX = dZ Wᵀ, i.e. `dZ @ W.T`.",

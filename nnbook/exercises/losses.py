@@ -172,8 +172,10 @@ cross_entropy_grad = Checker(
                 "(z − Y)/N.", like=lambda z, Y: (z - Y) / len(z)),
         Mistake("Softmax, not the sigmoid: the K probabilities of one example must sum to 1.",
                 like=lambda z, Y: (1 / (1 + np.exp(-z)) - Y) / len(z)),
-        Mistake("Your softmax overflows at large logits: subtract each row's max first "
-                "(`z - z.max(axis=-1, keepdims=True)`).",
+        Mistake("inf or NaN at large logits: either the softmax overflows (subtract each row's "
+                "max first, `z - z.max(axis=-1, keepdims=True)`), or you divide by a probability "
+                "that underflowed to 0 (−Y/P through the softmax's Jacobian): use the simplified "
+                "gradient (softmax(z) − Y)/N.",
                 when=lambda o: has_nonfinite(o) or warned(o, "overflow", "invalid value"), on_error=True),
         *COMMON,
     ])

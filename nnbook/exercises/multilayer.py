@@ -81,6 +81,7 @@ count_parameters = Checker(
     "count_parameters", _count, arg_names=("layer_sizes",),
     signature="count_parameters(layer_sizes)",
     cases=[
+        Case([3, 4, 2], label="a 3 → 4 → 2 network"),
         Case([2, 3, 1], label="a 2 → 3 → 1 network"),
         Case([4, 5], label="one layer, 4 → 5"),
         Case([784, 128, 64, 10], label="an MNIST MLP 784 → 128 → 64 → 10"),
@@ -89,6 +90,9 @@ count_parameters = Checker(
              "a 32-bit integer holds)"),
     ],
     mistakes=[
+        Mistake("The last layer is missing: a network of L + 1 sizes has L layers, one for each "
+                "consecutive pair (`zip(sizes[:-1], sizes[1:])`); your loop stops one pair early.",
+                like=lambda s: int(sum(a * b + b for a, b in zip(s[:-2], s[1:-1])))),
         Mistake("Biases are parameters too: each layer has D_in·D_out weights PLUS D_out biases "
                 "(one per output unit).",
                 like=lambda s: int(sum(a * b for a, b in zip(s[:-1], s[1:])))),
