@@ -238,7 +238,7 @@ WRONG = [
     ("perceptron.perceptron_update",
      lambda w, b, x, y, lr: (w + lr * (y - (x @ w + b)) * x, b + lr * (y - (x @ w + b))), "Adaline"),
     ("perceptron.perceptron_update", lambda w, b, x, y, lr: (w + lr * y * x, b + lr * y),
-     "must not change anything"),
+     "never moves anything when y = 0"),
     ("activations.sigmoid", _naive_sigmoid, "overflows for very negative z"),
     ("activations.sigmoid", lambda z: 1 / (1 + np.exp(z)), "Sign error"),
     ("activations.sigmoid", lambda z: 1 / (1 + math.exp(-z)), "`math.exp`"),

@@ -41,13 +41,13 @@ def _r(*shape, scale=1.0):
     return np.round(_rng.normal(0, scale, size=shape), 2)
 
 
-_YH1, _Y1 = np.array([2.5, 0.0, 2.0, 8.0]), np.array([3.0, -0.5, 2.0, 7.0])
+_YH1, _Y1 = np.array([2.5, 0.0, 2.0, 8.0, -1.0]), np.array([3.0, -0.5, 2.0, 7.0, -1.5])
 _YH2, _Y2 = _r(4, 3), _r(4, 3)
 
 mse = Checker(
     "mse", L.mse, arg_names=("y_hat", "y"), signature="mse(y_hat, y)",
     cases=[
-        Case(_YH1, _Y1, label="4 predictions"),
+        Case(_YH1, _Y1, label="5 predictions"),
         Case(_YH2, _Y2, label="a batch (4, 3): the mean over all 12 entries"),
     ],
     mistakes=[
@@ -68,7 +68,7 @@ mse = Checker(
 mse_grad = Checker(
     "mse_grad", L.mse_grad, arg_names=("y_hat", "y"), signature="mse_grad(y_hat, y)",
     cases=[
-        Case(_YH1, _Y1, label="4 predictions"),
+        Case(_YH1, _Y1, label="5 predictions"),
         Case(_YH2, _Y2, label="a batch (4, 3): N·K = 12 entries"),
         Case(np.array([3, 0, 2]), np.array([1, 1, 1]), label="integer predictions and targets: "
              "the gradient is still a fraction"),

@@ -100,6 +100,13 @@ def _update(w, b, x, y, lr):
 
 
 _W2 = np.array([0.2, -0.4])
+_ETA_Y_X = ("With the book's 0/1 labels the update is η (y − ŷ) x: it moves the weights only when "
+            "the prediction ŷ = step(z) is wrong, towards x or away from it by the sign of y − ŷ. "
+            "An update by η·y·x — every time, or only when y·z ≤ 0 (the rule for labels in "
+            "{−1, +1}; see the chapter's box on the two conventions) — changes a correctly "
+            "classified example and never moves anything when y = 0.")
+
+
 perceptron_update = Checker(
     "perceptron_update", _update, arg_names=("w", "b", "x", "y", "lr"),
     signature="perceptron_update(w, b, x, y, lr)", output_names=("w", "b"),
@@ -124,9 +131,9 @@ perceptron_update = Checker(
         Mistake("You used the raw sum z instead of the prediction ŷ = step(z) in (y − ŷ): that is "
                 "the Widrow–Hoff (Adaline) rule, not the perceptron's.",
                 like=lambda w, b, x, y, lr: (w + lr * (y - (x @ w + b)) * x, b + lr * (y - (x @ w + b)))),
-        Mistake("A correctly classified example must not change anything: the update is "
-                "η (y − ŷ) x, which is 0 when ŷ = y. You updated by η·y·x regardless.",
-                like=lambda w, b, x, y, lr: (w + lr * y * x, b + lr * y)),
+        Mistake(_ETA_Y_X, like=lambda w, b, x, y, lr: (w + lr * y * x, b + lr * y)
+                if y * (x @ w + b) <= 0 else (np.array(w, float), float(b))),
+        Mistake(_ETA_Y_X, like=lambda w, b, x, y, lr: (w + lr * y * x, b + lr * y)),
         Mistake("The weight change is η (y − ŷ) times the INPUT x: each weight moves in "
                 "proportion to its own input.",
                 like=lambda w, b, x, y, lr: (w + lr * (y - float(_step(x @ w + b))), _update(w, b, x, y, lr)[1])),
