@@ -304,6 +304,11 @@ def r_typo(evaluate, low, high, n_trials, seed):
 
 
 WRONG = [
+    ("standardize", lambda A, B: (
+        (A - np.where(A.std(axis=0) > 0, A.mean(axis=0), 0)) / np.where(A.std(axis=0) > 0, A.std(axis=0), 1),
+        (B - np.where(A.std(axis=0) > 0, A.mean(axis=0), 0)) / np.where(A.std(axis=0) > 0, A.std(axis=0), 1)),
+     None),                                     # a constant column left un-centred
+
     ("standardize", s_own_stats, "TRAINING mean and standard deviation for X_other"),
     ("standardize", s_own_stats_guarded, "TRAINING mean and standard deviation for X_other"),
     ("standardize", s_both, "from X_train ALONE"),

@@ -104,6 +104,8 @@ standardize = Checker(
         Case(_A1, _B1, label="4 training rows, 2 features, 2 other rows"),
         Case(_A2, _B2, label="integer pixels; the first column is 0 in every training row"),
         Case(_A3, _B3, label="wide and tiny spreads, ONE other row"),
+        Case(np.array([[5.0, 1.0], [5.0, 2.0], [5.0, 4.0]]), np.array([[5.0, 0.0], [7.0, 3.0]]),
+             label="a constant column that is not 0: centred, not divided"),
     ],
     mistakes=[
         Mistake("Use the TRAINING mean and standard deviation for X_other too. Statistics computed "
@@ -179,6 +181,10 @@ precision_recall_f1 = Checker(
              label="12 examples, 3 positive, all found"),
         Case(np.array([True, False, False, True, False]), np.array([True, True, False, False, False]),
              label="booleans (True = positive)"),
+        Case(np.array([1, 1, 1, 0, 0, 0, 0]), np.array([1, 0, 0, 1, 1, 0, 0]),
+             label="1 of 3 positives found, 1 of 3 alarms right: thirds, not round numbers"),
+        Case(np.array([0, 0, 0, 0]), np.array([1, 0, 1, 0]),
+             label="no positive examples at all: recall is 0/0, which is 0 by convention"),
         Case(np.array([0, 1, 0, 0, 1]), np.array([0, 0, 0, 0, 0]),
              label="nothing predicted positive: precision is 0/0, defined as 0"),
     ],
