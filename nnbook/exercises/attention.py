@@ -191,6 +191,9 @@ shift_encoding = Checker(
         _shift_case(np.array([2, 9, 30, 31]), 8, -2, "a negative shift: Δ = -2"),
         _shift_case(np.arange(6, 12), 16, 0, "Δ = 0 changes nothing"),
         _shift_case(np.arange(0, 10), 64, 100, "d_model = 64, Δ = 100: every pair turns at its own speed"),
+        _shift_case(np.array([700, 1500, 1999]), 6, 5,
+                    "far positions (even the slowest pair has turned past π): rotate, do not "
+                    "recover p"),
     ],
     mistakes=[
         Mistake("You turned the pairs the wrong way: these are the rows of positions p − Δ. With "
