@@ -303,6 +303,18 @@ def r_typo(evaluate, low, high, n_trials, seed):
     return max(vals, key=evaluate), evaluate(max(vals, key=evalute))  # noqa: F821
 
 
+def r_start_at_zero(evaluate, low, high, n_trials, seed):
+    rng = np.random.default_rng(seed)
+    lo, hi = np.log10(low), np.log10(high)
+    best_values, best_score = None, 0.0                 # 0, not -inf
+    for _ in range(n_trials):
+        values = 10.0 ** rng.uniform(lo, hi)
+        score = evaluate(values)
+        if score > best_score:
+            best_values, best_score = values, score
+    return best_values, best_score
+
+
 WRONG = [
     ("standardize", lambda A, B: (
         (A - np.where(A.std(axis=0) > 0, A.mean(axis=0), 0)) / np.where(A.std(axis=0) > 0, A.std(axis=0), 1),
@@ -329,6 +341,7 @@ WRONG = [
     ("precision_recall_f1", p_percent, "percentages"),
     ("precision_recall_f1", p_accuracy, None),
     ("precision_recall_f1", p_swapped, None),
+    ("random_search", r_start_at_zero, "minus infinity"),
     ("random_search", r_linear, "EXPONENT"),
     ("random_search", r_ln, "base 10 and base e"),
     ("random_search", r_min, "HIGHEST"),

@@ -227,6 +227,16 @@ class Bowl:
         return f"evaluate (a stand-in score, best at log10(values) = [{peak}])"
 
 
+class NegativeBowl(Bowl):
+    """Like :class:`Bowl`, but every score is negative (a score such as minus a validation loss)."""
+
+    def __call__(self, values):
+        return super().__call__(values) - 10.0
+
+    def __repr__(self):
+        return "evaluate (minus a loss: every score is negative)"
+
+
 class Plateau(Bowl):
     """Like :class:`Bowl`, but the score is rounded to one decimal, as a validation accuracy on a
     small set is: nearby trials tie, and the search must keep the FIRST of the best."""
@@ -289,10 +299,18 @@ random_search = Checker(
         Case(Bowl(0.5, -2.0, 1.0), np.array([0.1, 1e-3, 1.0]), np.array([100.0, 1.0, 10.0]), 7, 11,
              label="three hyperparameters, 7 trials, seed 11"),
         Case(Bowl(-3.0), np.array([1e-4]), np.array([1.0]), 1, 5, label="a single trial"),
+        Case(NegativeBowl(-1.5), np.array([1e-4]), np.array([1.0]), 6, 2,
+             label="every score is negative (minus a loss): the best is still the highest"),
         Case(Plateau(-1.0), np.array([1e-4]), np.array([1.0]), 10, 3,
              label="scores rounded to 0.1, so several trials tie: keep the first of the best"),
     ],
     mistakes=[
+        Mistake("Start the best score at minus infinity (`best_score = -np.inf`), not at 0: when "
+                "every score is negative (minus a loss, say), no trial beats 0 and nothing is "
+                "ever kept.",
+                when=lambda o: isinstance(o.got, tuple) and len(o.got) == 2
+                and o.expected is not None and o.expected[1] < 0
+                and (o.got[0] is None or o.got[1] == 0)),
         Mistake("Sample the EXPONENT uniformly: `10 ** rng.uniform(np.log10(low), np.log10(high))`. "
                 "Uniform between 1e-4 and 1 puts 90% of the trials above 0.1.", like=_vr(linear=True)),
         Mistake("`np.log10` and `10 **` go together: you mixed base 10 and base e.",
