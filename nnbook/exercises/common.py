@@ -59,17 +59,20 @@ ARRAY_TRUTH = Mistake(
 
 def returned_an_input(o: Outcome) -> str | None:
     """For a ``verify=``: the reader returned one of the caller's arrays (or a view of it) instead
-    of a new one. Ignored when the input was changed in place (that is reported first)."""
+    of a new one. Inputs and outputs may be arrays or lists/tuples of arrays (a list of gradients).
+    Ignored when the input was changed in place (that is reported first)."""
     if o.mutated or o.got is None:
         return None
-    outputs = o.got if isinstance(o.got, (tuple, list)) else (o.got,)
-    for out in outputs:
-        for given in o.received:
-            if isinstance(out, np.ndarray) and isinstance(given, np.ndarray) \
-                    and np.shares_memory(out, given):
-                return ("right numbers, but what you returned IS the caller's array (or a view of "
-                        "it), not a new one: changing one later would change the other. Return a "
-                        "new array in every case (e.g. `np.maximum(z, 0)`, or `z.copy()`).")
+
+    def arrays(x):
+        items = x if isinstance(x, (tuple, list)) else (x,)
+        return [a for a in items if isinstance(a, np.ndarray)]
+
+    given = [a for arg in o.received for a in arrays(arg)]
+    if any(np.shares_memory(out, g) for out in arrays(o.got) for g in given):
+        return ("right numbers, but what you returned IS the caller's array (or a view of it), "
+                "not a new one: changing one later would change the other. Return a new array "
+                "in every case (`.copy()` where nothing changes).")
     return None
 
 

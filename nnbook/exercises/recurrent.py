@@ -42,7 +42,7 @@ from nnlib.activations import log_softmax, sigmoid
 from nnlib.layers import GRU, LSTM, Dense, Embedding, Parameter
 from nnlib.optimizers import clip_grad_norm
 
-from .common import ARRAY_TRUTH, INT_INPUT, MATH_MODULE, MATMUL_SHAPES
+from .common import ARRAY_TRUTH, INT_INPUT, MATH_MODULE, MATMUL_SHAPES, returned_an_input
 from .core import Case, Checker, Mistake
 
 # common.BROADCAST is left out on purpose: its advice (keepdims after a reduction) names the
@@ -181,20 +181,6 @@ def _spectral(grads):
     return np.sqrt(sum(np.linalg.norm(g, 2) ** 2 if g.ndim == 2 else np.sum(g ** 2) for g in grads))
 
 
-def _fresh_arrays(o):
-    """The exercise asks for NEW arrays: none of the returned ones may be a caller's array."""
-    if o.mutated:                     # changed in place: that problem is reported (and hinted) first
-        return None
-    given = [g for g in o.received[0]] if o.received else []
-    got = o.got if isinstance(o.got, (list, tuple)) else [o.got]
-    for k, r in enumerate(got):
-        if any(isinstance(r, np.ndarray) and np.shares_memory(r, g) for g in given
-               if isinstance(g, np.ndarray)):
-            return (f"right numbers, but the `grads[{k}]` you returned IS the caller's array (or a "
-                    "view of it), not a new one.")
-    return None
-
-
 _G_BIG = (_r(3, 4, scale=2), _r(4, scale=2), _r(4, 2, scale=2))            # norm ≈ 9
 _G_SPIKE = (np.array([[0.1, -0.2], [30.0, 0.05]]), np.array([0.3, -0.1]),
             np.array([[-0.2], [0.4]]))                                      # one huge entry
@@ -209,7 +195,7 @@ clip_by_norm = Checker(
         Case(_G_SPIKE, 5.0, label="one huge entry (30) among small ones, max_norm = 5"),
         Case(_G_SMALL, 1.0, label="a total norm below max_norm: nothing to clip"),
         Case(_G_BIG, 3.0, label="max_norm = 3"),
-    ], verify=_fresh_arrays,
+    ], verify=returned_an_input,      # the exercise asks for NEW arrays
     mistakes=[
         Mistake("That clips each ENTRY to [−c, c] (`np.clip`), which changes the direction of the "
                 "step. Clip the norm: measure the length of all the gradients together, "
