@@ -17,7 +17,7 @@ import pytest
 from nnbook.exercises import projects as check
 from nnbook.exercises.core import Checker
 from nnlib.activations import log_softmax, sigmoid
-from nnlib.data import ring
+from nnlib.data import DATASETS, load_mnist, load_text, ring, ring_centers
 from nnlib.layers import GRU, Conv2D, Dense, Embedding, Flatten, MaxPool2D, ReLU
 from nnlib.losses import BCEWithLogitsLoss, CrossEntropyLoss, cross_entropy_grad
 from nnlib.losses import binary_cross_entropy_with_logits_grad as bce_grad
@@ -324,18 +324,20 @@ def train_classifier(X_train, y_train, epochs=4, seed=0):
     return model
 
 
-def name_layers(seed=0):
+def name_layers(seed=0, emb_size=32, hidden=128):
     V = len(check.VOCAB)
-    return [Embedding(V, 16, rng=seed), GRU(16, 64, rng=seed + 1),
-            Dense(64, V, init="xavier", rng=seed + 2)]
+    return [Embedding(V, emb_size, rng=seed), GRU(emb_size, hidden, rng=seed + 1),
+            Dense(hidden, V, init="xavier", rng=seed + 2)]
 
 
-def train_name_model(train_names, epochs=6, seed=0):
+def train_name_model(train_names, epochs=10, seed=0, emb_size=32, hidden=128, lr=5e-3):
+    """The project's reference (Project 2's solution); Chapter 12's recipe is
+    epochs=6, emb_size=16, hidden=64, lr=1e-2."""
     x, y, mask = check.encode_names(train_names)
-    layers = name_layers(seed)
+    layers = name_layers(seed, emb_size, hidden)
     emb, gru, out = layers
     params = [p for layer in layers for p in layer.parameters()]
-    opt, rng = Adam(params, lr=1e-2), np.random.default_rng(seed)
+    opt, rng = Adam(params, lr=lr), np.random.default_rng(seed)
     for _ in range(epochs):
         order = rng.permutation(len(x))
         for start in range(0, len(x), 64):
@@ -404,21 +406,34 @@ def test_trained_says_what_to_do_before_the_target_is_reached():
         check.cnn_target.trained()
 
 
-class _Scaled:
-    """A wrapper whose scores are NaN: what a diverged model predicts."""
+class _Wrapper:
+    """Looks like a small model (its `layers` and `parameters()`), predicts with a big one."""
 
     def __init__(self, model):
         self.model = model
 
     def parameters(self):
-        return self.model.parameters()
+        return small_cnn().parameters()
 
     @property
     def layers(self):
-        return self.model.layers
+        return small_cnn().layers
 
     def predict(self, X):
-        return self.model.predict(X) * np.nan
+        return self.model.predict(X)
+
+
+def _diverged_cnn():
+    model = small_cnn()
+    model.parameters()[-1].data[:] = np.nan           # what a diverged model holds
+    return model
+
+
+def _linear_G(scale, shift=(0.0, 0.0)):
+    G = Sequential([Dense(2, 2, rng=0, dtype=np.float64)])
+    G.layers[0].W.data[:] = scale * np.eye(2)
+    G.layers[0].b.data[:] = shift
+    return G
 
 
 def _dense_net(X, y):
@@ -434,7 +449,8 @@ TARGET_WRONG = [
     ("cnn_target", lambda X, y: Sequential([Conv2D(1, 4, 3, rng=0), ReLU(), MaxPool2D(2),
                                             Flatten()]), "to 10 scores (N, 10)"),
     ("cnn_target", lambda X, y: small_cnn(), "chance level"),
-    ("cnn_target", lambda X, y: _Scaled(small_cnn()), "nan or inf"),
+    ("cnn_target", lambda X, y: _diverged_cnn(), "nan or inf"),
+    ("cnn_target", lambda X, y: _Wrapper(small_cnn()), "expected an nnlib model"),
     ("names_target", lambda names: None, "forget `return [emb, cell, out]`"),
     ("names_target", lambda names: name_layers()[1], "expected a list of layers"),
     ("names_target", lambda names: name_layers()[:2], "must give logits of shape"),
@@ -451,12 +467,13 @@ TARGET_WRONG = [
     ("gan_target", lambda: None, "forget `return G, z_dim`"),
     ("gan_target", lambda: mlp(2, 2, 0), "expected a pair (G, z_dim)"),
     ("gan_target", lambda: (mlp(2, 3, 0), 2), "shape (2000, 2)"),
-    ("gan_target", lambda: (lambda z: z * np.nan, 2), "nan or inf"),
+    ("gan_target", lambda: (_linear_G(np.nan), 2), "nan or inf"),
+    ("gan_target", lambda: (lambda z: z, 2), "not for points placed by hand"),
+    ("gan_target", lambda: (2, mlp(2, 2, 0)), "in the order (G, z_dim)"),
     ("gan_target", lambda: (mlp(2, 2, 0), 2), "not on the ring at all"),
-    ("gan_target", lambda: (lambda z: np.tile([2.0, 0.0], (len(z), 1)) + 0.01 * z, 2),
-     "mode collapse"),
-    ("gan_target", lambda: (lambda z: 2.0 * z / np.linalg.norm(z, axis=1, keepdims=True), 2),
-     "the target is"),
+    ("gan_target", lambda: (_linear_G(0.01, (2.0, 0.0)), 2), "mode collapse"),
+    ("gan_target", lambda: train_gan(steps=600), "lie between or away from the modes"),
+    ("gan_target", lambda: train_gan(steps=1000), "all 8 modes covered, but only"),
 ]
 
 
@@ -491,3 +508,75 @@ def test_the_held_out_data_is_never_handed_to_the_training_function():
     train, test = check.project_names()
     assert seen["cnn"] == 8000
     assert seen["names"] == set(train) and not seen["names"] & set(test)
+
+
+X_test, y_train = np.zeros(3), np.zeros(2)        # globals, as a notebook has them
+
+
+def uses_a_global(X, y):
+    return X_test
+
+
+def calls_a_loader(X, y):
+    return load_mnist()
+
+
+def opens_the_file(X, y):
+    return np.load(str(DATASETS) + "/mnist_10k.npz")
+
+
+def via_a_helper(X, y):                                   # the helper is looked into too
+    return helper()
+
+
+def helper():
+    return check.digits_split()
+
+
+@pytest.mark.parametrize("fn, words", [
+    (uses_a_global, "uses `X_test`"), (calls_a_loader, "uses `load_mnist`"),
+    (via_a_helper, "uses `digits_split`"), (opens_the_file, "opened mnist_10k.npz")])
+def test_a_training_function_that_reaches_for_the_test_data_is_refused(fn, words):
+    text = check.cnn_target.run(fn).text
+    assert words in text and "never sees" in text, text
+    # the seal is lifted afterwards: the loaders work again
+    assert len(check.digits_split()) == 6 and len(load_mnist()[0]) == 8000
+
+
+def test_an_anomaly_detector_may_not_use_the_labelled_training_split():
+    text = check.anomaly_target.run(lambda X: (lambda Z: Z.sum(axis=1) + y_train.sum())).text
+    assert "uses `y_train`" in text, text
+
+
+def test_a_generator_whose_modes_are_points_is_refused():
+    from nnlib.data import ring
+    assert abs(check.within_mode_spread(ring(4000, seed=1)[0]) - check.DATA_SPREAD) < 0.003
+    points = np.repeat(ring_centers(8, 2.0), 250, axis=0)          # 8 point masses
+    assert check.within_mode_spread(points) == 0.0
+    G = _linear_G(1.0)
+    G.layers[0].forward = lambda z: points[: len(z)]                     # replaced by hand
+    assert "not for points placed by hand" in check.gan_target.run(lambda: (G, 2)).text
+
+
+def test_the_test_names_are_not_chapter_12s_validation_names():
+    names = load_text("names").split()
+    order = np.random.default_rng(0).permutation(len(names))
+    chapter_12_validation = {names[i] for i in order[: len(names) // 10]}     # Chapter 12, cell 52
+    train, test = check.project_names()
+    assert not chapter_12_validation & set(test) and len(test) == len(names) // 10
+
+
+@pytest.mark.parametrize("seed, accuracy", [(1, 0.9745), (2, 0.9730)])
+def test_the_cnn_reference_meets_the_target_for_other_seeds(seed, accuracy):
+    """The page quotes these (Project 1, after Milestone 2): one run is one draw."""
+    result = check.cnn_target.run(lambda X, y: train_classifier(X, y, seed=seed))
+    assert result.passed, result.text
+    assert check.cnn_target.score == pytest.approx(accuracy, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed, ppl", [(0, 7.287), (1, 7.144), (2, 7.258)])
+def test_chapter_12s_recipe_lands_just_above_the_names_target(seed, ppl):
+    """Project 2's Hint 1 quotes these: Chapter 12's recipe is a starting point, not an answer."""
+    result = check.names_target.run(
+        lambda names: train_name_model(names, epochs=6, seed=seed, emb_size=16, hidden=64, lr=1e-2))
+    assert not result.passed and check.names_target.score == pytest.approx(ppl, abs=5e-4)

@@ -65,8 +65,10 @@ def format_value(x, limit: int = 600) -> str:
                 text += ".0"  # 24.0 must not look like the integer 24
         elif isinstance(x, tuple):
             text = "(" + ", ".join(format_value(v, limit // 2) for v in x) + ")"
-        elif callable(x):
-            text = f"<function {getattr(x, '__name__', type(x).__name__)}>"
+        elif callable(x) and hasattr(x, "__name__"):      # a function, lambda or class
+            text = f"<function {x.__name__}>"
+        elif callable(x):                                  # an object that can be called
+            text = f"<{type(x).__name__} object>"
         else:
             text = _short(x, limit)
     except Exception:
