@@ -142,6 +142,7 @@ WRONG = [
     ("convolve2d", lambda x, w: corr_loops(x, np.asarray(w)[:, ::-1]), "left-right only"),
     ("convolve2d", lambda x, w: corr_loops(x, np.asarray(w).T), "diagonal"),
     ("convolve2d", lambda x, w: convolve_flip(x, w).T, "swapped"),
+    ("convolve2d", lambda x, w: corr_loops(np.asarray(x, float)[::-1, ::-1], w), "rotated the IMAGE"),
     ("convolve2d", lambda x, w: corr_loops(np.pad(x, ((len(w) - 1,) * 2, (np.shape(w)[1] - 1,) * 2)),
                                            np.asarray(w)[::-1, ::-1]), "'full' size"),
     ("convolve2d", lambda x, w: corr_loops(np.pad(x, ((np.shape(w)[0] // 2,) * 2, (np.shape(w)[1] // 2,) * 2)),
@@ -152,6 +153,7 @@ WRONG = [
     ("convolve2d", lambda x, w: convolve_flip(x, w) / np.abs(w).sum(), None),   # normalised: no hint fits
     ("convolve2d", lambda x, w: np.zeros_like(convolve_flip(x, w)), None),
     # receptive_field
+    ("receptive_field", lambda layers: min(rf_recursion(layers), 28), "Do not clip"),
     ("receptive_field", lambda layers: sum(k for k, _, _ in layers), "Adding up the kernel sizes"),
     ("receptive_field", _rf_variant(lambda k, d: d * (k - 1), use_stride=False), "Strides are ignored"),
     ("receptive_field", _rf_variant(lambda k, d: d * (k - 1), stride_first=True), "own stride"),

@@ -96,10 +96,11 @@ _SOBEL = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
 convolve2d = Checker(
     "convolve2d", _convolve, arg_names=("x", "w"), signature="convolve2d(x, w)",
     cases=[
+        # a non-square output first: a transposed output and a rotated one differ there
+        Case(_r(4, 6), np.array([[1.0, 0, -1], [2, 0, -3]]), label="4 × 6 image, 2 × 3 kernel"),
         Case(np.array([[1.0, 2, 0], [0, 1, 3], [2, 0, 1]]), np.array([[1.0, 2], [0, 0]]),
              label="3 × 3 image, 2 × 2 kernel with one non-zero row"),
         Case(_X_EDGE, _SOBEL, label="a diagonal stroke and the Sobel kernel of Section 10.3"),
-        Case(_r(4, 6), np.array([[1.0, 0, -1], [2, 0, -3]]), label="4 × 6 image, 2 × 3 kernel"),
         Case(_r(3, 4), np.array([[2.5]]), label="a 1 × 1 kernel"),
         Case(_r(8, 7), _r(3, 3), label="random 8 × 7 image, random 3 × 3 kernel"),
     ],
@@ -115,6 +116,10 @@ convolve2d = Checker(
         Mistake("`w.T` mirrors the kernel across its diagonal; a convolution rotates it by 180° "
                 "(`w[::-1, ::-1]`). The two agree only for special kernels.",
                 like=lambda x, w: _corr(x, np.asarray(w).T)),
+        Mistake("You rotated the IMAGE by 180° instead of the kernel: that gives the "
+                "convolution's output rotated too. Flip the kernel (`w[::-1, ::-1]`) and slide "
+                "it over the image as it is.",
+                like=lambda x, w: _corr(np.asarray(x, float)[::-1, ::-1], w)),
         Mistake("Rows and columns are swapped in your output: y[i, j] must use row i + … and "
                 "column j + … of the image.",
                 when=lambda o: np.ndim(o.got) == 2 and np.shape(o.got)[::-1] == _valid_shape(o)
@@ -168,6 +173,8 @@ receptive_field = Checker(
         Case(_VGG, label="a VGG-style stack: two convs, pool, two convs, pool, conv"),
         Case(_RESNET_STEM, label="ResNet's stem: conv 7 stride 2, max-pool 3 stride 2, two convs"),
         Case([], label="no layers at all: a pixel sees itself"),
+        Case([(3, 1, 1), (3, 1, 1), (3, 1, 2), (3, 1, 4), (3, 1, 8)],
+             label="the dilated stack of Section 10.6, d = 1, 1, 2, 4, 8: wider than a 28-pixel image"),
     ],
     mistakes=[
         Mistake("Adding up the kernel sizes double-counts: two stacked 3 × 3 layers see 5 pixels, "
@@ -190,7 +197,12 @@ receptive_field = Checker(
                 "d(k − 1)·j pixels to r. (Strides multiply the jump j, not r.)",
                 when=lambda o: o.got == int(np.prod([k for k, _, _ in o.args[0]])) != o.expected),
         Mistake("Start from r = 1 (a pixel sees itself), not 0.",
-                kinds=("values",), when=lambda o: o.got == o.expected - 1),
+                kinds=("values",), when=lambda o: o.got == o.expected - 1
+                and all(s == 1 for _, s, _ in o.args[0])),
+        Mistake("Do not clip the receptive field to an image size: the rule counts the input "
+                "positions a unit could reach, which can exceed the image (the measured table "
+                "stops at 28 only because MNIST is 28 pixels wide).",
+                kinds=("values",), when=lambda o: o.expected > 28 and o.got == 28),
         Mistake("Right value, but return it as a whole number (an `int`): a receptive field is a "
                 "count of pixels. `/` makes a float; the recursion needs only `+` and `*`.",
                 kinds=("type",), when=lambda o: isinstance(o.got, (float, np.floating))
