@@ -145,9 +145,8 @@ WRONG = [
     ("convolve2d", lambda x, w: corr_loops(np.asarray(x, float)[::-1, ::-1], w), "rotated the IMAGE"),
     ("convolve2d", lambda x, w: corr_loops(np.pad(x, ((len(w) - 1,) * 2, (np.shape(w)[1] - 1,) * 2)),
                                            np.asarray(w)[::-1, ::-1]), "'full' size"),
-    ("convolve2d", lambda x, w: corr_loops(np.pad(x, ((np.shape(w)[0] // 2,) * 2, (np.shape(w)[1] // 2,) * 2)),
-                                           np.asarray(w)[::-1, ::-1]) if np.shape(w)[0] % 2 else
-     corr_loops(np.pad(x, ((1, 0), (1, 0))), np.asarray(w)[::-1, ::-1])[:np.shape(x)[0], :np.shape(x)[1]],
+    ("convolve2d", lambda x, w: corr_loops(   # 'same' padding: (k − 1) // 2 before, k // 2 after
+        np.pad(x, [((k - 1) // 2, k // 2) for k in np.shape(w)]), np.asarray(w)[::-1, ::-1]),
      "input's size"),
     ("convolve2d", lambda x, w: convolve_flip(x, w)[:-1, :-1], "One window position short"),
     ("convolve2d", lambda x, w: convolve_flip(x, w) / np.abs(w).sum(), None),   # normalised: no hint fits
