@@ -70,6 +70,20 @@ def conv_bias_once(x, W, b, stride, padding):
     return y + b.sum()
 
 
+def conv_bias_on_width(x, W, b, stride, padding):
+    y = conv_loops(x, W, np.zeros_like(b), stride, padding)
+    return y + b                                   # lines b up with the width, not the channels
+
+
+def conv_square_only(x, W, b, stride, padding):
+    y = conv_loops(x, W, b, stride, padding)       # as if W_out were H_out
+    return y if y.shape[2] == y.shape[3] else y[..., :1].repeat(y.shape[2], axis=3)
+
+
+def conv_float32(x, W, b, stride, padding):
+    return conv_loops(x, W, b, stride, padding).astype(np.float32)
+
+
 def conv_typo(x, W, b, stride, padding):
     return conv_loops(x, W, b, strid, padding)  # noqa: F821
 
@@ -112,6 +126,9 @@ def s_ceil(C_in, H, C_out, k, stride, padding):
 
 WRONG = [
     ("conv2d_forward", _changed(no_bias=True), "Add the bias"),
+    ("conv2d_forward", conv_bias_on_width, "with the LAST axis"),
+    ("conv2d_forward", conv_square_only, None),
+    ("conv2d_forward", conv_float32, "float32"),
     ("conv2d_forward", _changed(flip=True), "without flipping"),
     ("conv2d_forward", _changed(one_channel=True), "ALL input channels"),
     ("conv2d_forward", _changed(no_pad=True), "Pad x"),
@@ -125,7 +142,9 @@ WRONG = [
     ("conv_summary", s_no_bias, "one bias too"),
     ("conv_summary", s_no_cin, "EVERY input channel"),
     ("conv_summary", s_k, "k² weights"),
-    ("conv_summary", s_same, None),
+    ("conv_summary", s_same, "Padding keeps the size only when"),
+    ("conv_summary", lambda C_in, H, C_out, k, stride, padding:
+        ((H + 2 * padding - k + 1) // stride, C_out * C_in * k * k + C_out), "outside the floor"),
     ("conv_summary", s_ceil, None),
 ]
 
