@@ -190,3 +190,14 @@ def test_the_design_check_accepts_a_good_small_cnn():
     assert sum(p.data.size for p in model.parameters()) <= check.PARAM_BUDGET
     result = check.small_cnn.run(good_cnn)
     assert result.passed, result.text
+
+
+@pytest.mark.parametrize("s", range(8))
+def test_the_design_solution_meets_the_target_whatever_its_seeds(s):
+    """Exercise 11.3's solution with other `rng` seeds: the target must not hang on a lucky draw."""
+    model = Sequential([
+        Conv2D(1, 12, 3, padding=1, rng=3 * s), ReLU(), MaxPool2D(2),
+        Conv2D(12, 16, 3, padding=1, rng=3 * s + 1), ReLU(), MaxPool2D(2),
+        Flatten(), Dense(64, 10, rng=3 * s + 2)])
+    accuracy = check.train_and_score(model)
+    assert accuracy >= check.ACCURACY_TARGET + 0.005
