@@ -158,7 +158,7 @@ WRONG = [
     ("receptive_field", _rf_variant(lambda k, d: d * (k - 1), stride_first=True), "own stride"),
     ("receptive_field", _rf_variant(lambda k, d: k - 1), "Dilation is ignored"),
     ("receptive_field", _rf_variant(lambda k, d: d * k - 1), "not d·k"),
-    ("receptive_field", lambda layers: int(np.prod([k for k, _, _ in layers])), "not multiplication"),
+    ("receptive_field", lambda layers: int(np.prod([k for k, _, _ in layers])), "product of the kernel sizes"),
     ("receptive_field", _rf_variant(lambda k, d: d * (k - 1), start=0), "Start from r = 1"),
     ("receptive_field", lambda layers: float(rf_recursion(layers)), "whole number"),   # a float
     ("receptive_field", lambda layers: (rf_recursion(layers), 1), None),

@@ -77,9 +77,10 @@ def returned_an_input(o: Outcome) -> str | None:
 
 
 BROADCAST = Mistake(
-    "The shapes do not line up. When you reduce over an axis (`sum`, `max`, `mean`) and then "
-    "combine the result with the original array, keep the reduced axis: `keepdims=True`. "
-    "Print the shapes of your intermediate arrays to see which one is off.",
+    "The shapes do not line up (the error above names them). Print the shapes of your "
+    "intermediate arrays to see which one is off. Two common causes: a size taken from the "
+    "wrong axis (a height used for a width), or a reduction (`sum`, `max`, `mean`) combined with "
+    "the original array without `keepdims=True`.",
     when=lambda o: "could not be broadcast" in o.error_text, on_error=True)
 
 SCALAR_MATMUL = Mistake(

@@ -103,6 +103,8 @@ convolve2d = Checker(
         Case(_X_EDGE, _SOBEL, label="a diagonal stroke and the Sobel kernel of Section 10.3"),
         Case(_r(3, 4), np.array([[2.5]]), label="a 1 × 1 kernel"),
         Case(_r(8, 7), _r(3, 3), label="random 8 × 7 image, random 3 × 3 kernel"),
+        Case(np.arange(12).reshape(3, 4), np.array([[0.5, 0.25]]),
+             label="an image of integers and a kernel of fractions"),
     ],
     mistakes=[
         Mistake("That is cross-correlation, what deep-learning libraries compute: the kernel "
@@ -120,6 +122,11 @@ convolve2d = Checker(
                 "convolution's output rotated too. Flip the kernel (`w[::-1, ::-1]`) and slide "
                 "it over the image as it is.",
                 like=lambda x, w: _corr(np.asarray(x, float)[::-1, ::-1], w)),
+        Mistake("Your output holds integers, so the fractions were cut off: an output made with "
+                "`np.zeros_like(x)` (or `dtype=x.dtype`) copies the image's integer dtype. Make it "
+                "float: `np.zeros((H_out, W_out))`.",
+                when=lambda o: np.issubdtype(np.asarray(o.got).dtype, np.integer)
+                and not np.issubdtype(np.asarray(o.expected).dtype, np.integer)),
         Mistake("Rows and columns are swapped in your output: y[i, j] must use row i + … and "
                 "column j + … of the image.",
                 when=lambda o: np.ndim(o.got) == 2 and np.shape(o.got)[::-1] == _valid_shape(o)
@@ -193,8 +200,9 @@ receptive_field = Checker(
         Mistake("A dilated kernel spans d(k − 1) + 1 inputs, not d·k: its k taps are d apart, so "
                 "there are k − 1 gaps of d. It adds d(k − 1)·j to the receptive field.",
                 like=_rf_wrong(reach=lambda k, d: d * k - 1), kinds=("values",)),
-        Mistake("Receptive fields grow by addition, not multiplication: each layer adds "
-                "d(k − 1)·j pixels to r. (Strides multiply the jump j, not r.)",
+        Mistake("That is the product of the kernel sizes. Receptive fields grow by addition: "
+                "each layer adds d(k − 1)·j pixels to r, and only the jump j is multiplied (by "
+                "each layer's stride s, not by its kernel size).",
                 when=lambda o: o.got == int(np.prod([k for k, _, _ in o.args[0]])) != o.expected),
         Mistake("Start from r = 1 (a pixel sees itself), not 0.",
                 kinds=("values",), when=lambda o: o.got == o.expected - 1
@@ -394,8 +402,10 @@ rf_after_pool2 = AnswerCheck(
         Mistake("Strides are ignored: after the first pooling neighbouring units are 2 pixels "
                 "apart, so the second 5 × 5 convolution adds 4·2 = 8 pixels, not 4.",
                 like=lambda: 1 + 4 + 1 + 4 + 1),
-        Mistake("Adding the kernel sizes (5 + 2 + 5 + 2) double-counts shared pixels: each layer "
-                "adds (k − 1)·jump, starting from r = 1.", like=lambda: 14),
+        Mistake("14 is what you get by adding the kernel sizes (5 + 2 + 5 + 2), which "
+                "double-counts shared pixels, and also the receptive field after the second "
+                "CONVOLUTION, one layer early. Each layer adds (k − 1)·jump, starting from r = 1, "
+                "and the second pooling adds (2 − 1)·2 more.", like=lambda: 14),
         Mistake("A layer's own stride sets the spacing for the layers AFTER it: the first pooling "
                 "adds (2 − 1)·1, and only then does the jump become 2.", like=lambda: 19),
     ])
