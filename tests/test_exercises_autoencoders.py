@@ -112,6 +112,7 @@ def _errors(model, X, image=True, squared=True):
 WRONG = [
     # (checker, wrong function, words the hint must contain; None: no specific hint)
     ("kl_per_example", lambda mu, lv: -kl(mu, lv), "sign is flipped"),
+    ("kl_per_example", lambda mu, lv: kl(mu, lv)[:, None], "drop `keepdims=True`"),
     ("kl_per_example", lambda mu, lv: 0.5 * np.sum(1 + lv - mu ** 2 - np.exp(lv), axis=1), "sign is flipped"),
     ("kl_per_example", lambda mu, lv: 2 * kl(mu, lv), "½ is missing"),
     ("kl_per_example", lambda mu, lv: _kl(mu, lv, var=np.exp(2 * lv), log_var=2 * lv), "not log σ"),
@@ -128,6 +129,7 @@ WRONG = [
     ("kl_per_example", lambda mu, lv: 0.5 * np.sum(mu ** 2 + lv - np.log(lv) - 1, axis=1), None),
     ("reparameterize_backward", lambda g, lv, e: (g * e * np.exp(lv / 2) / 2, g), "Swap"),
     ("reparameterize_backward", lambda g, lv, e: (g, g * e * np.exp(lv / 2)), "½ is missing"),
+    ("reparameterize_backward", lambda g, lv, e: (g, g * e * np.exp(lv)), "common mistake"),
     ("reparameterize_backward", lambda g, lv, e: (g, g * e * np.exp(lv) / 2), "not exp(logvar)"),
     ("reparameterize_backward", lambda g, lv, e: (g, g * e), "dL/dσ"),
     ("reparameterize_backward", lambda g, lv, e: (g, g * np.exp(lv / 2) / 2), "ε is missing"),
@@ -142,6 +144,10 @@ WRONG = [
     ("pairwise_auc", lambda n, a: float(np.mean(np.asarray(a)[None, :] >= np.asarray(n)[:, None])), "not 1"),
     ("pairwise_auc", lambda n, a: float(np.mean([x > y for x, y in zip(a, n)])), "EVERY anomaly"),
     ("pairwise_auc", lambda n, a: float(np.mean(np.asarray(a) > np.asarray(n))), "EVERY anomaly"),
+    ("pairwise_auc", lambda n, a: float(np.mean(np.asarray(a) > np.median(n))), "EVERY anomaly"),
+    ("pairwise_auc", lambda n, a: (2 * int(np.sum(np.asarray(a)[None, :] > np.asarray(n)[:, None]))
+                                   + int(np.sum(np.asarray(a)[None, :] == np.asarray(n)[:, None]))) // 2
+     / (len(n) * len(a)), "counted ties as 0"),           # whole pairs only: an odd tie is lost
     ("pairwise_auc", lambda n, a: float(np.mean(a) > np.mean(n)), "means or medians"),
     ("pairwise_auc", lambda n, a: float(np.mean(np.asarray(a) > np.max(n))), "LARGEST normal"),
     ("pairwise_auc", lambda n, a: auc_pairs(n, a) * len(n) * len(a), "number of pairs"),
@@ -149,6 +155,9 @@ WRONG = [
     ("pairwise_auc", lambda n, a: float(np.median(a) > np.median(n)), "means or medians"),
     ("pairwise_auc", lambda n, a: float(np.mean(a) / (np.mean(a) + np.mean(n))), None),
     ("flag_anomalies", lambda m, v, n, f: np.flatnonzero(flag(m, v, n, f)), "boolean mask"),
+    ("flag_anomalies", lambda m, v, n, f: flag(m, v, n, f).astype(float), "return booleans"),
+    ("flag_anomalies", lambda m, v, n, f: np.sum(sigmoid(m.predict(n)) - n, axis=1)
+     > np.quantile(np.sum(sigmoid(m.predict(v)) - v, axis=1), 1 - f), "signed errors cancel"),
     ("flag_anomalies", lambda m, v, n, f: _errors(m, n) > np.quantile(_errors(m, n), 1 - f), "NORMAL validation"),
     ("flag_anomalies", lambda m, v, n, f: _errors(m, n, image=False) > np.quantile(_errors(m, v, image=False), 1 - f),
      "LOGITS"),

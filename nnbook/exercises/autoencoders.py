@@ -119,9 +119,13 @@ kl_per_example = Checker(
         Mistake("SUM over the latent dimensions (axis=1), do not average: the dimensions are "
                 "independent, so their KLs add. Averaging divides the term by d.",
                 like=lambda mu, lv: gaussian_kl_per_example(mu, lv) / np.shape(mu)[1]),
+        Mistake("Right numbers, one per example, but shape (N, 1): return shape (N,), so drop "
+                "`keepdims=True` from the sum over the latent axis.",
+                kinds=("shape",), when=lambda o: np.shape(o.got) == (np.shape(o.args[0])[0], 1)),
         Mistake("Return one KL per EXAMPLE, shape (N,): sum over the latent axis only "
                 "(`axis=1`). You returned a single number for the whole batch.",
-                kinds=("shape",), when=lambda o: np.size(o.got) == 1),
+                kinds=("shape",), when=lambda o: np.ndim(o.got) == 0
+                or (np.size(o.got) == 1 and np.shape(o.args[0])[0] > 1)),
         Mistake("The sum runs over the latent dimensions, axis=1, giving one KL per example "
                 "(N,). You summed over the batch axis 0.",
                 kinds=("shape",), when=lambda o: np.shape(o.got) == (np.shape(o.args[0])[1],)),
@@ -156,6 +160,9 @@ reparameterize_backward = Checker(
         Mistake("σ is exp(½·logvar), not exp(logvar): `logvar` is log σ². Then "
                 "d_logvar = grad_z · ε · ½ exp(½·logvar).",
                 part="d_logvar", like=lambda g, lv, e: (g, g * e * 0.5 * np.exp(np.asarray(lv, float)))),
+        Mistake("σ is exp(½·logvar), not exp(logvar) (Section 14.5's common mistake), and the "
+                "chain rule adds a ½: d_logvar = grad_z · ε · ½ exp(½·logvar).",
+                part="d_logvar", like=lambda g, lv, e: (g, g * e * np.exp(np.asarray(lv, float)))),
         Mistake("That is dL/dσ = grad_z · ε. The layer's input is log σ², so one more factor of the "
                 "chain rule is needed: dσ/d(log σ²) = ½σ.",
                 part="d_logvar", like=lambda g, lv, e: (g, g * e)),
@@ -196,6 +203,7 @@ pairwise_auc = Checker(
         Case(np.round(_rng.gamma(2.0, 1.0, size=40), 1), np.round(_rng.gamma(3.0, 1.0, size=25), 1),
              label="40 normal and 25 anomalous scores, some tied"),
         Case(np.array([5, 6, 7]), np.array([5, 9, 1, 7]), label="integer scores"),
+        Case(np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0]), label="exactly one tied pair"),
     ],
     mistakes=[
         Mistake("Your AUC is 1 − the right one: a HIGHER score means more anomalous, so count the "
@@ -206,10 +214,14 @@ pairwise_auc = Checker(
                 like=lambda n, a: float(np.mean(_pairs(n, a, higher=True, tie=0.0)))),
         Mistake("Tied pairs count ½, not 1: AUC = mean over all pairs of [s_a > s_n] + ½·[s_a = s_n].",
                 like=lambda n, a: float(np.mean(_pairs(n, a, higher=True, tie=1.0)))),
-        Mistake("Compare EVERY anomaly with EVERY normal example (n·m pairs), not the i-th with the "
-                "i-th: the two lists are not paired, and need not even have the same length.",
-                when=lambda o: "broadcast" in o.error_text or _close(
-                    o.got, np.mean([(a > n) + 0.5 * (a == n) for n, a in zip(o.args[0], o.args[1])])), on_error=True),
+        Mistake("Compare EVERY anomaly with EVERY normal example (n·m pairs) and average the "
+                "outcomes: not the i-th with the i-th (the two lists are not paired, and need not "
+                "even have the same length), and not with one number such as the normal scores' "
+                "mean or median.",
+                when=lambda o: "broadcast" in o.error_text or (
+                    (_close(o.got, _zipped(*o.args)) or _against_one(o))
+                    and not _close(o.got, _summary(*o.args))),
+                on_error=True),
         Mistake("That is the fraction of anomalies above the LARGEST normal score (one threshold). "
                 "The AUC averages over all thresholds: compare every anomaly with every normal score.",
                 like=lambda n, a: float(np.mean(np.asarray(a) > np.max(n)))),
@@ -220,25 +232,50 @@ pairwise_auc = Checker(
         Mistake("Comparing one summary of each list (their means or medians) gives 0 or 1, not a "
                 "probability. The AUC compares every anomaly with every normal example and "
                 "averages the outcomes.",
-                when=lambda o: (_close(o.got, 0.0) or _close(o.got, 1.0)) and 0 < o.expected < 1),
+                when=lambda o: (_close(o.got, 0.0) or _close(o.got, 1.0)) and 0 < o.expected < 1
+                and not _close(o.got, _zipped(*o.args))),
         *COMMON,
     ])
 
 
+def _zipped(n, a):
+    """The i-th anomaly against the i-th normal score only (a mistake)."""
+    return float(np.mean([(x > y) + 0.5 * (x == y) for y, x in zip(n, a)]))
+
+
+def _one_summary(n, a, summary):
+    """Each anomaly against one number summarising the normal scores (a mistake)."""
+    a, m = np.asarray(a, float), summary(np.asarray(n, float))
+    return float(np.mean((a > m) + 0.5 * (a == m)))
+
+
+def _against_one(o):
+    return _close(o.got, _one_summary(*o.args, np.median)) or \
+        _close(o.got, _one_summary(*o.args, np.mean))
+
+
+def _summary(n, a):
+    """1.0 or 0.0: the mean (or median) anomaly above the mean (or median) normal score."""
+    return float(np.mean(a) > np.mean(n))
+
+
 # --------------------------------------------------------------------------- flagging anomalies
-def _score(model, X, image=True, squared=True):
+def _score(model, X, image=True, squared=True, squash_input=False):
     out = model.predict(X)
     out = sigmoid(out) if image else out
-    diff = out - X
+    diff = out - (sigmoid(X) if squash_input else X)
+    if squared is None:                     # a mistake: signed errors, which cancel
+        return np.sum(diff, axis=1)
     return np.sum(diff * diff if squared else np.abs(diff), axis=1)
 
 
 def _flags(model, X_val, X_new, fpr, image=True, squared=True, q=None, from_new=False, reverse=False,
-           pooled=False):
+           pooled=False, squash_input=False):
     ref = X_new if from_new else X_val
     ref = np.vstack([X_val, X_new]) if pooled else ref
-    threshold = np.quantile(_score(model, ref, image, squared), 1 - fpr if q is None else q(fpr))
-    s = _score(model, X_new, image, squared)
+    threshold = np.quantile(_score(model, ref, image, squared, squash_input),
+                            1 - fpr if q is None else q(fpr))
+    s = _score(model, X_new, image, squared, squash_input)
     return s < threshold if reverse else s > threshold
 
 
@@ -281,7 +318,14 @@ _FA_CASES = [
 flag_anomalies = Checker(
     "flag_anomalies", _flags, arg_names=("model", "X_val", "X_new", "fpr"),
     signature="flag_anomalies(model, X_val, X_new, fpr)", cases=_FA_CASES,
+    verify=lambda o: None if np.asarray(o.got).dtype == bool else (
+        f"right verdicts, but not booleans: got {np.asarray(o.got).dtype}"),
     mistakes=[
+        Mistake("Right verdicts, but return booleans (True = anomaly), as `scores > threshold` "
+                "gives them: a mask of 0. and 1. cannot select rows, `X_new[flags]`.",
+                when=lambda o: np.asarray(o.got).dtype != bool
+                and np.shape(o.got) == np.shape(o.expected)
+                and np.array_equal(np.asarray(o.got) != 0, o.expected)),
         Mistake("Return a boolean mask with one entry per row of X_new (True = anomaly), e.g. "
                 "`scores > threshold` — not the indices of the flagged rows.",
                 kinds=("shape", "values"),
@@ -292,14 +336,19 @@ flag_anomalies = Checker(
                 "whatever it contains (a batch of pure noise would get only fpr of it flagged).",
                 when=lambda o: _close(o.got, _flags(*o.args, from_new=True))
                 or _close(o.got, _flags(*o.args, pooled=True))),
-        Mistake("The model outputs LOGITS (like the chapter's autoencoders): the reconstructed "
-                "image is sigmoid(model.predict(X)). Compare that with X.",
-                like=lambda m, v, n, f: _flags(m, v, n, f, image=False)),
+        Mistake("The model outputs LOGITS (like the chapter's autoencoders) and X is already "
+                "pixels in [0, 1]: apply the sigmoid to the model's output only, and compare "
+                "sigmoid(model.predict(X)) with X itself.",
+                when=lambda o: _close(o.got, _flags(*o.args, image=False))
+                or _close(o.got, _flags(*o.args, squash_input=True))),
         Mistake("A false-positive rate fpr means a fraction fpr of NORMAL rows lies ABOVE the "
                 "threshold: the threshold is the (1 − fpr)-quantile, np.quantile(scores, 1 - fpr).",
                 like=lambda m, v, n, f: _flags(m, v, n, f, q=lambda f_: f_)),
         Mistake("Large reconstruction errors are the anomalies: flag `scores > threshold`.",
                 like=lambda m, v, n, f: _flags(m, v, n, f, reverse=True)),
+        Mistake("Square the error per pixel before summing the row: signed errors cancel (a pixel "
+                "too bright and one too dark add to zero), so the sum is not a distance.",
+                like=lambda m, v, n, f: _flags(m, v, n, f, squared=None)),
         Mistake("Score each row separately (sum over axis=1, the pixels): one number for the whole "
                 "batch makes every row get the same verdict.",
                 when=lambda o: np.size(o.got) == np.size(o.expected) and np.size(o.got) > 1
