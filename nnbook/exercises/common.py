@@ -101,4 +101,11 @@ INT_INPUT = Mistake(
     "first: `x = np.asarray(x, dtype=float)`.",
     when=lambda o: "Cannot cast ufunc" in o.error_text, on_error=True)
 
-COMMON = [MATH_MODULE, ARRAY_TRUTH, BROADCAST, SCALAR_MATMUL, MATMUL_SHAPES, INT_INPUT]
+MUTATED_AND_WRONG = Mistake(
+    "Your function also changed one of its inputs in place (an augmented assignment such as "
+    "`g *= ...` or `x[...] = ...` on an argument): that changed the caller's array, and whatever "
+    "you computed from it afterwards. Work on a copy (`g = g * ...`), then check the formula.",
+    kinds=("values", "shape"), when=lambda o: bool(getattr(o, "mutated", None)))
+
+COMMON = [MATH_MODULE, ARRAY_TRUTH, BROADCAST, SCALAR_MATMUL, MATMUL_SHAPES, INT_INPUT,
+          MUTATED_AND_WRONG]
