@@ -141,6 +141,13 @@ WRONG = [
     ("init_std", lambda i, o, a: np.sqrt(2 / o) if a == "relu" else np.sqrt(2 / (i + o)), "fan-IN"),
     ("init_std", lambda i, o, a: np.sqrt(2 / (i + o)), "For a ReLU layer use He"),
     ("init_std", lambda i, o, a: np.sqrt(2 / i), "For tanh"),
+    ("init_std", lambda i, o, a: 2 / np.sqrt(i) if a == "relu" else np.sqrt(2 / (i + o)), "ReLU gain"),
+    ("init_std", lambda i, o, a: np.sqrt(2 / i) if a == "relu" else np.sqrt(1 / i), "LeCun"),
+    ("init_std", lambda i, o, a: np.sqrt(2 / i) if a == "relu"
+     else np.sqrt(2 / (i + o)) * (5 / 3 if a == "tanh" else 1), "optional extra factor"),
+    ("init_std", lambda i, o, a: np.sqrt(2 / (i + o)) if a == "tanh" else np.sqrt(2 / i), "For tanh"),
+    ("batchnorm_forward", lambda x, g, b, rm, rv, t, m, e: bn_forward(x, g, b, rm, rv, t, m, e) if t
+     else (g * (np.asarray(x, float) - rm) / np.sqrt(rv) + b, rm, rv), "eps belongs in evaluation mode"),
     ("init_std", lambda i, o, a: np.sqrt(1 / i) if a == "relu" else np.sqrt(2 / (i + o)), "factor 2"),
     ("init_std", lambda i, o, a: np.sqrt(2 / i) if a == "relu" else np.sqrt(1 / (i + o)), "average of 1/D_in"),
     ("init_std", lambda i, o, a: 0.01, "fixed scale"),

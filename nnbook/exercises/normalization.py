@@ -78,11 +78,13 @@ init_std = Checker(
     "init_std", _init_std, arg_names=("D_in", "D_out", "activation"),
     signature="init_std(D_in, D_out, activation)", rtol=1e-6,
     cases=[
-        Case(64, 32, "relu", label="a ReLU layer 64 → 32"),
         Case(784, 256, "relu", label="a ReLU layer 784 → 256 (fan-in ≠ fan-out)"),
+        Case(64, 32, "relu", label="a ReLU layer 64 → 32"),
         Case(256, 10, "tanh", label="a tanh layer 256 → 10"),
         Case(30, 120, "tanh", label="a tanh layer 30 → 120"),
         Case(100, 400, "relu", label="a ReLU layer 100 → 400 (fan-out larger)"),
+        Case(50, 20, "sigmoid", label="a sigmoid layer 50 → 20"),
+        Case(40, 60, "linear", label="a linear layer 40 → 60 (no activation)"),
     ],
     mistakes=[
         Mistake("That is the VARIANCE the scheme prescribes; the function returns the standard "
@@ -91,6 +93,16 @@ init_std = Checker(
         Mistake("That is the bound a of the UNIFORM version, U(−a, a) with a = √3·std. The "
                 "standard deviation of U(−a, a) is a/√3.",
                 like=_by_activation(lambda i, o: math.sqrt(6.0 / i), lambda i, o: math.sqrt(6.0 / (i + o)))),
+        Mistake("That is He's std times √2, √(4/D_in): the ReLU gain of `calculate_gain` applied "
+                "on top of He's rule, which already has ReLU's factor 2 in it. The gain table is "
+                "for Xavier-style rules.",
+                like=_by_activation(lambda i, o: 2.0 / math.sqrt(i), _xavier)),
+        Mistake("For tanh layers the book's rule is Xavier, √(2/(D_in + D_out)); √(1/D_in) "
+                "(LeCun's) uses the fan-in alone.",
+                like=_by_activation(_he, lambda i, o: math.sqrt(1.0 / i))),
+        Mistake("Return Xavier's std itself: the gain 5/3 for tanh is an optional extra factor "
+                "(the `gain=` argument), not part of the rule.",
+                like=lambda i, o, a: _init_std(i, o, a) * (5 / 3 if a == "tanh" else 1)),
         Mistake("He uses the fan-IN, D_in: each output unit sums D_in products, and that sum's "
                 "variance is what must stay put. (PyTorch stores the weight transposed, "
                 "(D_out, D_in), so its fan-in is the SECOND axis there; nnlib's W is (D_in, D_out).)",
@@ -98,7 +110,7 @@ init_std = Checker(
         Mistake("For a ReLU layer use He, √(2/D_in): ReLU zeroes half of its inputs and halves "
                 "the signal's second moment, and Xavier does not give that factor 2 back.",
                 like=_by_activation(_xavier, _xavier)),
-        Mistake("For tanh (and sigmoid) layers use Xavier, √(2/(D_in + D_out)); the factor 2 of "
+        Mistake("For tanh, sigmoid and linear layers use Xavier, √(2/(D_in + D_out)); the factor 2 of "
                 "He compensates for ReLU's zeros, which tanh does not have.",
                 like=_by_activation(_he, _he)),
         Mistake("He's rule has a factor 2: √(2/D_in). √(1/D_in) (LeCun's) keeps the variance of "
@@ -114,6 +126,18 @@ init_std = Checker(
                 like=_by_activation(lambda i, o: math.sqrt(2.0) / i, lambda i, o: math.sqrt(2.0) / (i + o))),
         *COMMON,
     ])
+
+
+def _eval_without_eps(x, gamma, beta, rm, rv, training, momentum, eps):
+    x = np.asarray(x, float)
+    return gamma * (x - rm) / np.sqrt(rv) + beta
+
+
+def _close_y(o, y):
+    try:
+        return bool(np.allclose(np.asarray(o.got[0], float), y, rtol=1e-5, atol=1e-8))
+    except Exception:
+        return False
 
 
 def _all_close_to(got, value) -> bool:
@@ -190,11 +214,17 @@ batchnorm_forward = Checker(
              label="EVAL mode, integer inputs"),
         Case(_X3, np.array([2.0, 1.0, 0.5]), np.array([0.0, -1.0, 1.0]), _RM3, _RV3, True, 0.5, 1e-5,
              label="the same batch in training mode, momentum 0.5"),
+        Case(_X3, np.array([2.0, 1.0, 0.5]), np.array([0.0, -1.0, 1.0]), _RM3,
+             np.array([1e-6, 2.0, 5.0]), False, 0.1, 0.1,
+             label="EVAL mode, eps 0.1, a feature whose running variance is almost 0"),
     ],
     mistakes=[
         Mistake("In eval mode normalize with the RUNNING statistics (and leave them unchanged): "
                 "a prediction must not depend on the other examples in the batch.",
                 part="y", like=_v(eval_batch=True)),
+        Mistake("eps belongs in evaluation mode too: (x − running_mean)/√(running_var + eps). "
+                "Without it a feature whose running variance is 0 divides by zero.",
+                part="y", when=lambda o: not o.args[5] and _close_y(o, _eval_without_eps(*o.args))),
         Mistake("Eval mode must not change the running statistics: return them as they came in. "
                 "Only training steps update them.", like=_v(eval_update=True)),
         Mistake("The batch is normalized with its BIASED variance (divide by N: `x.var(axis=0)`); "
