@@ -172,6 +172,24 @@ def _ng_forward(f, x, h):
     return grad
 
 
+def _ng_on_copies(f, x, h):
+    grad = np.zeros_like(x, dtype=float)
+    for i in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[i] += h
+        minus[i] -= h
+        grad[i] = (f(plus) - f(minus)) / (2 * h)
+    return grad
+
+
+def _ng_fixed_h(f, x, h):
+    return _num_grad(f, x, 1e-5)
+
+
+def _ng_scalar(f, x, h):
+    return float(np.sum(_num_grad(f, x, h)))
+
+
 def _ng_arithmetic_restore(f, x, h=1e-5):
     grad = np.zeros_like(x, dtype=float)
     for i in np.ndindex(x.shape):
@@ -351,6 +369,9 @@ WRONG = [
     ("backprop.numerical_gradient", _ng_arithmetic_restore, "off by round-off"),
     ("backprop.numerical_gradient", _ng_no2, "divides by 2h"),
     ("backprop.numerical_gradient", _ng_all_at_once, "ONE entry at a time"),
+    ("backprop.numerical_gradient", _ng_on_copies, "Nudge x in place"),
+    ("backprop.numerical_gradient", _ng_fixed_h, "the h you are given"),
+    ("backprop.numerical_gradient", _ng_scalar, "not a single number"),
     ("optimizers.sgd_step", lambda w, g, lr: w + lr * g, "AGAINST the gradient"),
     ("optimizers.sgd_step", lambda w, g, lr: w - g, "learning rate is missing"),
     ("optimizers.sgd_step", lambda w, g, lr: lr * g, "not just the step"),

@@ -167,6 +167,27 @@ def cubic_mix(x):
     return float(np.sum(x ** 3) + np.sum(x) ** 2)
 
 
+class ReadsItsArray:
+    """f(x) = Σ x² computed from the array it was BUILT with, not from its argument, as the
+    chapter's loss reads a parameter from the params dictionary: a probe on a copy changes nothing.
+    (The checker's deep copy of (f, x, h) keeps f's array and x the same object.)"""
+
+    def __init__(self, x):
+        self.x = x
+
+    def __call__(self, _ignored):
+        return float(np.sum(self.x ** 2))
+
+    def __repr__(self):
+        return "f = Σx², read from x itself (not from f's argument)"
+
+
+def _zero_grad(o):
+    got = np.asarray(o.got, float) if o.got is not None else None
+    return got is not None and got.shape == np.shape(o.expected) and not np.any(got) \
+        and np.any(np.asarray(o.expected))
+
+
 def _cubic_mix_grad(x):
     return 3 * x ** 2 + 2 * np.sum(x)
 
@@ -199,6 +220,8 @@ def _round_off_only(o) -> bool:
 _X1 = np.array([1.0, -2.0, 0.5])
 _X2 = np.array([[1.5, -0.5, 2.0], [0.3, -1.2, 0.8]])
 
+_F_SELF = ReadsItsArray(_X2.copy())          # f and x are ONE array (kept so by deep copies)
+
 numerical_gradient = Checker(
     "numerical_gradient", None, arg_names=("f", "x", "h"), signature="numerical_gradient(f, x, h)",
     rtol=1e-6, atol=1e-7, mutation_atol=0.0,          # "leave x EXACTLY as you found it"
@@ -207,8 +230,18 @@ numerical_gradient = Checker(
         Case(cubic_mix, _X1, 1e-5, expected=_cubic_mix_grad(_X1), label="f = Σx³ + (Σx)²"),
         Case(cubic_mix, _X2, 1e-5, expected=_cubic_mix_grad(_X2),
              label="the same f on a (2, 3) array: every entry, any shape"),
+        Case(cubic_mix, _X1, 0.1, expected=_probe(cubic_mix, _X1, 0.1, "central"),
+             label="a large step, h = 0.1: use the h you are given"),
+        Case(_F_SELF, _F_SELF.x, 1e-5, expected=2 * _X2,
+             label="an f that reads x itself, like the chapter's loss reading the params "
+                   "dictionary: nudge x IN PLACE"),
     ],
     mistakes=[
+        Mistake("Every entry of your gradient is 0: f saw the same values at x + h and x − h. "
+                "Either `x_plus = x` made no copy (both names are one array, so the second nudge "
+                "undid the first), or you nudged a copy while f reads x itself. Nudge x in place, "
+                "`x[i] = old + h`, call f(x), then `x[i] = old - h`, call f(x), and restore.",
+                when=_zero_grad),
         Mistake("x is left off by round-off (about 1e-16): adding h back after subtracting 2h "
                 "does not return a float exactly to where it started. Save the entry first, "
                 "`old = x[i]` (a number, not a view such as `flat[i:i+1]`), and assign it back, "
@@ -225,10 +258,16 @@ numerical_gradient = Checker(
                 like=lambda f, x, h: _probe(f, x, h, "backward"), rtol=1e-9, atol=1e-12),
         Mistake("The central difference divides by 2h: the two probes are 2h apart.",
                 like=lambda f, x, h: _probe(f, x, h, "no2"), rtol=1e-9, atol=1e-12),
+        Mistake("Return one partial derivative per entry of x, an array of x's shape, not a "
+                "single number.", when=lambda o: np.ndim(o.got) == 0),
         Mistake("Nudge ONE entry at a time (a loop over `np.ndindex(x.shape)`); moving all of x "
                 "at once measures a single directional derivative, not the gradient.",
-                when=lambda o: np.ndim(o.got) == 0 or (np.ptp(np.asarray(o.got, float)) == 0
-                                                    and np.any(np.asarray(o.got, float) != 0))),
+                when=lambda o: np.ptp(np.asarray(o.got, float)) == 0
+                and np.any(np.asarray(o.got, float) != 0)),
+        Mistake("Use the h you are given: your gradient matches a probe with another step.",
+                when=lambda o: o.args[2] != 1e-5 and np.allclose(
+                    np.asarray(o.got, float), _probe(o.args[0], np.asarray(o.args[1]), 1e-5,
+                                                     "central"), rtol=1e-7, atol=1e-9)),
         Mistake("The gradient has the shape of x; loop over every index with "
                 "`for i in np.ndindex(x.shape):` (works for any number of dimensions).",
                 kinds=("shape",)),
