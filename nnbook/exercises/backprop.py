@@ -83,6 +83,8 @@ sigmoid_prime_from_activation = Checker(
         Case(_sigmoid(_r(3, 4)), label="a batch of activations (3, 4)"),
         Case(np.array([1e-4, 0.5, 0.9999]), label="saturated units: a close to 0 and to 1",
              atol=1e-12),
+        Case(np.array([0.0, 0.25, 1.0]), label="fully saturated units: a exactly 0 and 1, as "
+             "float64 gives for |z| above about 37", atol=1e-12),
     ],
     mistakes=[
         Mistake("The vice-versa mistake: this function receives the ACTIVATION a = σ(z), which is "
