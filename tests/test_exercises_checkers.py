@@ -172,6 +172,14 @@ def _ng_forward(f, x, h):
     return grad
 
 
+def _mlp_output_by_width(X, Ws, bs):
+    A = X
+    for W, b in zip(Ws, bs):             # "the output layer is the one as wide as the output"
+        Z = A @ W + b
+        A = Z if W.shape[1] == Ws[-1].shape[1] else np.maximum(Z, 0)
+    return A
+
+
 def _ng_on_copies(f, x, h):
     grad = np.zeros_like(x, dtype=float)
     for i in np.ndindex(x.shape):
@@ -308,6 +316,8 @@ WRONG = [
      lambda X, Ws, bs: X @ Ws[0] @ Ws[1] + (bs[0] @ Ws[1] + bs[1]) if len(Ws) == 2 else None,
      "one big linear map"),
     ("multilayer.mlp_forward", lambda X, Ws, bs: _mlp(X, Ws, [0 * b for b in bs]), "biases are missing"),
+    ("multilayer.mlp_forward", _mlp_output_by_width, "apply ReLU after every hidden layer"),
+    ("multilayer.mlp_forward", lambda X, Ws, bs: _mlp(X, Ws[::-1], bs[::-1]), "Walk the layers in order"),
     ("losses.mse", lambda a, b: np.sum((a - b) ** 2), "MEAN"),
     ("losses.mse", lambda a, b: np.mean(np.abs(a - b)), "MAE"),
     ("losses.mse", lambda a, b: 0.5 * np.mean((a - b) ** 2), "No ½"),

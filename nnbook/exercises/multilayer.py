@@ -128,6 +128,9 @@ _NEW_CASES = {
     "one_example": (np.round(_g.normal(size=(1, 3)), 2),
                     [np.round(_g.normal(size=(3, 4)), 2), np.round(_g.normal(size=(4, 1)), 2)],
                     [np.round(_g.normal(size=4), 2), np.round(_g.normal(size=1), 2)]),
+    "same_shape": (np.round(_g.normal(size=(5, 2)), 2),
+                   [np.round(_g.normal(size=(2, 2)), 2), np.round(_g.normal(size=(2, 2)), 2)],
+                   [np.round(_g.normal(size=2), 2), np.round(_g.normal(size=2), 2)]),
 }
 
 mlp_forward = Checker(
@@ -138,6 +141,8 @@ mlp_forward = Checker(
         Case(*_NEW_CASES["one_layer"], label="ONE layer, 3 → 2: it is the output layer (no ReLU)"),
         Case(*_NEW_CASES["one_example"], label="one example and one output: shape (1, 1), "
              "nothing squeezed"),
+        Case(*_NEW_CASES["same_shape"], label="a 2 → 2 → 2 network: the hidden layer has the "
+             "output layer's shape, so only its POSITION says it is hidden"),
     ],
     mistakes=[
         Mistake("The last layer returns raw scores: no ReLU after it (ReLU would clip every "
@@ -151,6 +156,9 @@ mlp_forward = Checker(
         Mistake("The biases are missing: each layer computes A @ W + b.",
                 like=lambda X, Ws, bs: _mlp(X, Ws, bs, bias=False)),
         Mistake(_TRANSPOSE, like=lambda X, Ws, bs: _mlp(X, [W.T for W in Ws], bs)),
-        Mistake(_TRANSPOSE, when=lambda o: "matmul" in o.error_text, on_error=True),
+        Mistake("A matrix product's shapes do not agree. Walk the layers in order, first to last: "
+                "the first W takes X's D_0 columns, (D_0, D_1), and each next W the previous "
+                "layer's width. (And in this book W is (D_in, D_out); PyTorch stores the "
+                "transpose.)", when=lambda o: "matmul" in o.error_text, on_error=True),
         *COMMON,
     ])
