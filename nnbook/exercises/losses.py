@@ -200,6 +200,9 @@ huber = Checker(
         Case(np.array([0.2, -0.5, 0.1]), np.zeros(3), 1.0, label="small errors (quadratic part)"),
         Case(_HYH, _HY, 1.0, label="errors on both sides of δ = 1"),
         Case(_HYH, _HY, 2.0, label="δ = 2"),
+        Case(np.array([1.5, -0.3, 3.0, -1.2]), np.zeros(4), 2.0,
+             label="δ = 2 with errors between 1 and δ: the switch is at δ, not at 1"),
+        Case(np.array([0.7, -0.2, 0.4]), np.zeros(3), 0.5, label="δ = 0.5, below 1"),
         Case(np.array([[0.5, -2.0], [3.0, 0.25]]), np.array([[0.0, 0.0], [1.0, 1.0]]), 1.0,
              label="a batch (2, 2): the mean over ALL entries is one number"),
         Case(np.array([3, 0, 1]), np.array([0, 0, 2]), 1.0, label="integer inputs: the loss is "
@@ -211,6 +214,10 @@ huber = Checker(
                 like=lambda a, b, d: _huber(a, b, d, lin_shift=False)),
         Mistake("The quadratic piece is ½r² (so its slope r matches the linear piece's slope δ "
                 "at |r| = δ).", like=lambda a, b, d: _huber(a, b, d, quad=1.0)),
+        Mistake("The pieces switch at |r| = δ, not at |r| = 1: compare |r| with `delta`.",
+                like=lambda a, b, d: float(np.mean(np.where(
+                    np.abs(np.asarray(a, float) - b) <= 1, 0.5 * (np.asarray(a, float) - b) ** 2,
+                    d * (np.abs(np.asarray(a, float) - b) - 0.5 * d))))),
         Mistake("Branches swapped: small errors (|r| ≤ δ) are squared, large ones grow linearly.",
                 like=lambda a, b, d: _huber(a, b, d, swap=True)),
         Mistake("You ignored `delta` (used 1): the switch point and the linear slope are δ.",
