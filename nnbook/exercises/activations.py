@@ -53,6 +53,16 @@ _OVERFLOW_EXP = (
     "σ(z) is `1/(1+e)` for z ≥ 0 and `e/(1+e)` for z < 0. Careful: `np.where(c, A, B)` computes "
     "both A and B everywhere, so a branch with `np.exp(-z)` still overflows.")
 
+def _tiny_values_imprecise(o):
+    try:
+        got, exp = np.asarray(o.got, float), np.asarray(o.expected, float)
+        return bool(got.shape == exp.shape and np.all(np.abs(exp) < 1e-6)
+                    and np.allclose(got, exp, rtol=0, atol=1e-15)
+                    and not np.allclose(got, exp, rtol=1e-9, atol=0))
+    except Exception:
+        return False
+
+
 sigmoid = Checker(
     "sigmoid", A.sigmoid, arg_names=("z",), signature="sigmoid(z)",
     cases=[
@@ -65,6 +75,12 @@ sigmoid = Checker(
     ],
     mistakes=[
         Mistake(_OVERFLOW_EXP, when=lambda o: warned(o, "overflow"), on_error=True),
+        Mistake("Right to about 1e-16 in absolute terms, but σ(−30) is only about 1e-13, so "
+                "relative to its size your answer is off by far more: the last test case asks for "
+                "full relative precision. A float32 result, or a formula that computes "
+                "1 − (something very close to 1), such as (1 + tanh(z/2))/2, loses those digits; "
+                "for z < 0 use e^z/(1 + e^z), in float64.",
+                when=lambda o: _tiny_values_imprecise(o)),
         Mistake("Sign error: σ(z) = 1/(1 + e^(−z)); you computed σ(−z) = 1/(1 + e^(z)).",
                 like=lambda z: _sig_naive(-z)),
         Mistake("That is tanh, not the sigmoid: σ(z) = 1/(1 + e^(−z)) lies in (0, 1).",
@@ -78,6 +94,8 @@ relu = Checker(
         Case(_Z_SMALL, label="a few values around 0"),
         Case(_Z_BATCH, label="a batch (3, 4)"),
         Case(np.array([0.0, 0.5, 2.0]), label="nothing negative: still a new array"),
+        Case(np.array([-7.0, 8.0, 100.0]), label="large inputs pass through unchanged (no cap "
+             "at 6)"),
     ], verify=returned_an_input,
     mistakes=[
         Mistake("`np.max(z, 0)` is a reduction (the largest entry along axis 0), not an "
