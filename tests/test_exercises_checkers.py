@@ -602,8 +602,9 @@ def test_momentum_and_adam_references_agree_with_nnlib_optimizers(rng):
     assert np.allclose(w, p.data) and np.allclose(w2, q.data)
 
 
-def test_adam_accepts_eps_inside_the_square_root():
-    assert optimizers.adam_step.run(optimizers._adam_eps_inside).passed
+def test_adam_rejects_eps_inside_the_square_root_with_its_hint():
+    result = optimizers.adam_step.run(optimizers._adam_eps_inside)
+    assert not result.passed and "outside the square root" in result.hint
 
 
 @pytest.mark.parametrize("name", sorted(ANSWERS))

@@ -18,7 +18,7 @@ checker                        recognises (hint given)
                                plain SGD); w moved with the OLD velocity; the other convention
                                (v ← βv + lr·g, w ← w − v); the EMA form (1 − β)g; sign errors
 ``adam_step``                  no bias correction; g instead of g² in v; no square root;
-                               t counted from 0; eps inside the square root is accepted
+                               t counted from 0; eps inside the square root; eps hard-coded
 =============================  ================================================================
 
 (``conv_output_size`` lives in :mod:`nnbook.exercises.conv`, for the convolution chapter.)
@@ -129,8 +129,15 @@ adam_step = Checker(
              label="(2, 3) weights, other betas"),
         Case(_W, np.array([0.0, 0.5, -0.3]), np.zeros(3), np.zeros(3), 1, 0.1, 0.9, 0.999,
              1e-8, label="a weight whose gradient is 0: without eps its step is 0/0"),
+        Case(_W, np.array([2e-6, -1e-6, 4e-6]), np.zeros(3), np.zeros(3), 1, 0.1, 0.9, 0.999,
+             1e-6, label="tiny gradients and eps = 1e-6: where eps goes (and its value) matters"),
     ],
     mistakes=[
+        Mistake("ε goes outside the square root, m̂/(√v̂ + ε). Inside, √(v̂ + ε), its square root "
+                "counts: √(1e-6) = 1e-3, which swamps tiny gradients and shrinks their steps "
+                "(the last test case).", like=lambda *a: _adam_eps_inside(*a)),
+        Mistake("Use the eps you are given; yours looks hard-coded at 1e-8.",
+                like=lambda w, g, m, v, t, lr, b1, b2, eps: _adam(w, g, m, v, t, lr, b1, b2, 1e-8)),
         Mistake("Missing bias correction: m and v start at 0, so early on they are pulled "
                 "towards 0 (at t = 1, m = 0.1·g). Divide: m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), "
                 "and step with m̂/(√v̂ + eps).",
@@ -147,7 +154,8 @@ adam_step = Checker(
 
 
 def _adam_eps_inside(w, g, m, v, t, lr, b1, b2, eps):
-    """eps inside the square root: a harmless variant, accepted (differences ~1e-8)."""
+    """eps inside the square root: close to Adam for gradients of size 1, but for tiny gradients
+    √eps, not eps, sets the step (rejected, with a hint)."""
     m = b1 * m + (1 - b1) * g
     v = b2 * v + (1 - b2) * g * g
     return w - lr * (m / (1 - b1 ** t)) / np.sqrt(v / (1 - b2 ** t) + eps), m, v

@@ -109,6 +109,7 @@ train = Checker(
         _case(1, 20, 4, 6, 3, 1, 5, 0.01, "one epoch, 20 examples in 4 full batches"),
         _case(2, 23, 5, 8, 4, 3, 5, 0.01,
               "3 epochs of 23 examples: 4 batches of 5 and a last one of 3"),
+        _case(3, 16, 4, 5, 3, 2, 8, 0.05, "a larger learning rate, 0.05: use the lr you are given"),
     ],
     mistakes=[
         Mistake("Reshuffle at the start of EVERY epoch (`order = rng.permutation(N)` inside the "
