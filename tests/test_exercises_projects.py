@@ -580,3 +580,29 @@ def test_chapter_12s_recipe_lands_just_above_the_names_target(seed, ppl):
     result = check.names_target.run(
         lambda names: train_name_model(names, epochs=6, seed=seed, emb_size=16, hidden=64, lr=1e-2))
     assert not result.passed and check.names_target.score == pytest.approx(ppl, abs=5e-4)
+
+
+def test_data_bound_in_advance_or_fetched_at_scoring_time_is_refused():
+    import functools
+    bound = functools.partial(lambda X, y, extra: None, extra=np.zeros((5, 5)))
+    assert "bound to it in advance" in check.cnn_target.run(bound).text
+
+    def default_argument(X, y, more=np.zeros((3, 3))):
+        return None
+    assert "bound to it in advance" in check.cnn_target.run(default_argument).text
+
+    def fetch_when_scored(X_normal):
+        return lambda Z: np.asarray(check.digits_split()[5], float)[: len(Z)]
+    assert "digits_split" in check.anomaly_target.run(fetch_when_scored).text
+
+
+def test_a_name_model_that_reads_later_symbols_is_refused():
+    V = len(check.VOCAB)
+
+    def peek(names):                       # predicts the NEXT input symbol by reading it
+        def layer(x):
+            nxt = np.roll(x, -1, axis=1)
+            return np.eye(V)[nxt] * 50.0
+        return [layer]
+    result = check.names_target.run(peek)
+    assert not result.passed and "LATER input" in result.text

@@ -139,19 +139,57 @@ def _global_names(fn, depth=3, seen=None):
     return names
 
 
+_ALWAYS_FORBIDDEN = ("_mnist", "_names", "_digits_split", "globals", "vars", "locals", "eval",
+                     "exec", "__import__")
+
+
+def _data_defaults(fn):
+    """Arrays (or long lists) bound to ``fn`` in advance: default arguments, or a partial's."""
+    import functools
+    bound = []
+    if isinstance(fn, functools.partial):
+        bound += list(fn.args) + list((fn.keywords or {}).values())
+        fn = fn.func
+    bound += list(getattr(fn, "__defaults__", None) or ())
+    bound += list((getattr(fn, "__kwdefaults__", None) or {}).values())
+    return [b for b in bound if isinstance(b, np.ndarray) and b.size > 1
+            or isinstance(b, (list, tuple)) and len(b) > 10]
+
+
+def _inner(fn):
+    """The plain function behind a partial or a callable object (whose names are looked up)."""
+    import functools
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    if not hasattr(fn, "__code__") and hasattr(type(fn), "__call__"):
+        fn = getattr(type(fn).__call__, "__func__", type(fn).__call__)
+    return fn
+
+
+class _Seal:
+    """``with _Seal():`` the loaders refuse and the data files do not open."""
+
+    def __enter__(self):
+        _SEALED.append(True)
+
+    def __exit__(self, *exc):
+        _SEALED.pop()
+
+
 def _sealed(fn, forbidden):
-    """``fn``, called with the test data sealed; refused at once if it names any of ``forbidden``."""
+    """``fn``, called with the test data sealed; refused at once if it names any of ``forbidden``,
+    or comes with data bound to it in advance (default arguments, a partial)."""
     def call(*args, **kwargs):
-        used = sorted(_global_names(fn) & set(forbidden))
+        used = sorted(_global_names(_inner(fn)) & (set(forbidden) | set(_ALWAYS_FORBIDDEN)))
         if used:
             raise SealedData("the training function uses " + ", ".join(f"`{u}`" for u in used)
                              + ", which " + ("holds" if len(used) == 1 else "hold")
-                             + " or returns held-out data")
-        _SEALED.append(True)
-        try:
+                             + " or reaches held-out data")
+        if _data_defaults(fn):
+            raise SealedData("the training function comes with data bound to it in advance (a "
+                             "default argument or a partial holding an array or a long list)")
+        with _Seal():
             return fn(*args, **kwargs)
-        finally:
-            _SEALED.pop()
     return call
 
 
@@ -326,12 +364,20 @@ def _verify_cnn(o):
                 "build it from nnlib's layers, whose parameters the check can count")
     if not any(True for _ in _conv_layers(model)):
         return "the project asks for a CNN: use at least one Conv2D layer"
-    n = sum(int(np.size(p.data)) for p in Sequential.parameters(model))
+    from nnlib.layers.base import Parameter
+    held = [v for layer in layers for v in vars(layer).values()
+            if isinstance(getattr(v, "data", None), np.ndarray) and not isinstance(v, Parameter)]
+    if held:
+        return ("the model holds weights that are not nnlib Parameters (replaced after "
+                "training?); the check counts Parameters, so keep them as they are")
+    n = sum(int(np.size(v.data)) for layer in layers for v in vars(layer).values()
+            if isinstance(v, Parameter))
     if n > CNN_BUDGET:
         return (f"your model has {n:,} parameters, over the budget of {CNN_BUDGET:,}: fewer "
                 "channels, or pool before the Dense layer so it sees fewer inputs")
     _, _, X_te, y_te = _mnist()
-    scores = np.asarray(Sequential.predict(model, X_te))   # nnlib's predict, whatever the model says
+    with _Seal():                                         # the model may not fetch answers either
+        scores = np.asarray(Sequential.predict(model, X_te))  # nnlib's predict, whatever it says
     if scores.shape != (len(X_te), 10):
         return (f"the model must map images (N, 1, 28, 28) to 10 scores (N, 10); on the "
                 f"{len(X_te):,} test images it returned shape {scores.shape}")
@@ -457,6 +503,19 @@ def encode_names(names, T=None):
     return x, y, mask
 
 
+def _reads_ahead(layers, x):
+    """Does the output at position t depend on inputs after t? (Changes the last half.)"""
+    T = x.shape[1]
+    if T < 2:
+        return False
+    cut = T // 2
+    x2 = x.copy()
+    x2[:, cut:] = (x2[:, cut:] + 1) % len(VOCAB)
+    a = np.asarray(_apply(layers, x), dtype=float)[:, :cut]
+    b = np.asarray(_apply(layers, x2), dtype=float)[:, :cut]
+    return a.shape == b.shape and not np.allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
 def _apply(layers, x):
     for layer in layers:
         x = layer(x)
@@ -474,12 +533,18 @@ def _verify_names(o):
                 f"{_model_type(model)}")
     _, test = project_names()
     x, y, mask = encode_names(test)
-    logits = np.asarray(_apply(model, x), dtype=float)
+    with _Seal():
+        logits = np.asarray(_apply(model, x), dtype=float)
+        leak = _reads_ahead(model, x)
     if logits.shape != (*x.shape, len(VOCAB)):
         return (f"on the {len(test)} test names (ids of shape {x.shape}) the layers must give "
                 f"logits of shape {(*x.shape, len(VOCAB))}; got {logits.shape}")
     if not np.all(np.isfinite(logits)):
         return "the logits contain nan or inf: did training diverge (clip the gradients?)"
+    if leak:
+        return ("the model's output at a position changes when a LATER input changes: it reads "
+                "the symbols it is asked to predict. Each position may see only the symbols "
+                "before it (a recurrent layer does; attention needs `causal=True`).")
     ppl = _perplexity_reference(log_softmax(logits), y, mask)
     names_target.score = ppl
     if ppl > PPL_TARGET and logits.min() >= 0 and np.allclose(logits.sum(axis=-1), 1, atol=1e-3):
@@ -609,7 +674,8 @@ def _verify_anomaly(o):
                 f"{_model_type(score)}. Return a function that computes the error of your "
                 "trained autoencoder, not the autoencoder itself.")
     _, _, _, _, X_te, y_te = digits_split()
-    scores = np.asarray(score(X_te), dtype=float)
+    with _Seal():
+        scores = np.asarray(score(X_te), dtype=float)
     if scores.shape != (len(X_te),):
         return (f"score(X) must return one number per image, shape ({len(X_te)},) for the "
                 f"{len(X_te)} test images; got {scores.shape}")
@@ -624,8 +690,8 @@ def _verify_anomaly(o):
     if auc < 0.5:
         return (f"AUC {auc:.3f}: below 0.5, so your score is HIGHER for the normal digits. Two "
                 "causes: the score is a likeness, not an error (flip its sign); or the model "
-                "has barely learned — an untrained or briefly trained autoencoder reconstructs "
-                "the simple, faint anomalies better than the inky normal digits. Check that "
+                "has barely learned — an untrained or briefly trained autoencoder's error measures "
+                "something other than strangeness and can rank the groups backwards. Check that "
                 "score(X) is the error between X and the trained model's sigmoid output, and "
                 "train longer.")
     if auc < AUC_TARGET:
@@ -733,7 +799,8 @@ def _verify_gan(o):
         return (f"G must be the trained generator network, an nnlib Sequential of nnlib layers; "
                 f"got {_model_type(G)}. The target is for a GAN, not for points placed by hand.")
     z = np.random.default_rng(2024).normal(size=(2000, int(z_dim)))
-    samples = np.asarray(Sequential.forward(G, z), dtype=float)
+    with _Seal():
+        samples = np.asarray(Sequential.forward(G, z), dtype=float)
     if samples.shape != (2000, 2):
         return (f"G(z) for z of shape (2000, {z_dim}) must give 2000 points in 2-D, shape "
                 f"(2000, 2); got {samples.shape}")
@@ -757,8 +824,11 @@ def _verify_gan(o):
     if covered < 8:
         return (f"{covered} of the 8 modes covered and only {good:.0%} of the points within "
                 f"{MODE_RADIUS} of a mode: most points lie between or away from the modes; the "
-                f"target is all 8 and {GOOD_TARGET:.0%}. Train longer, and look at a scatter "
-                "plot of G(z).")
+                f"target is all 8 and {GOOD_TARGET:.0%}. Look at a scatter plot of G(z) over "
+                "training: "
+                "if the points are still converging, train longer; if they are settling on some "
+                "modes, longer training only deepens the collapse, so try another seed or the "
+                "remedies of Chapter 15 (packing).")
     if good < GOOD_TARGET:
         return (f"all 8 modes covered, but only {good:.0%} of the points lie within "
                 f"{MODE_RADIUS} of a mode; the target is {GOOD_TARGET:.0%}. Train longer.")
