@@ -107,6 +107,20 @@ _ETA_Y_X = ("With the book's 0/1 labels the update is η (y − ŷ) x: it moves 
             "classified example and never moves anything when y = 0.")
 
 
+def _update_no_bias_in_prediction(w, b, x, y, lr, ge=False):
+    w, x = np.asarray(w, float), np.asarray(x, float)
+    z = float(x @ w)                           # the bias left out of the prediction
+    e = y - float(z >= 0 if ge else _step(z))
+    return w + lr * e * x, b + lr * e
+
+
+def _same_pair(a, b):
+    try:
+        return bool(np.allclose(np.asarray(a[0], float), b[0]) and np.isclose(float(a[1]), b[1]))
+    except Exception:
+        return False
+
+
 perceptron_update = Checker(
     "perceptron_update", _update, arg_names=("w", "b", "x", "y", "lr"),
     signature="perceptron_update(w, b, x, y, lr)", output_names=("w", "b"),
@@ -121,8 +135,16 @@ perceptron_update = Checker(
              label="starting from w = 0, b = 0 (z = 0 → ŷ = 0)"),
         Case(np.array([-5.0, -5.0]), 0.0, np.array([1.0, 1.0]), 1.0, 0.5,
              label="ONE step, even when it does not yet fix this example"),
+        Case(np.array([0.5, 0.0]), -1.0, np.array([1.0, 0.0]), 1.0, 0.5,
+             label="the bias decides: w·x = 0.5 > 0 but w·x + b = −0.5 < 0, so ŷ = 0"),
     ],
     mistakes=[
+        Mistake("The prediction needs the bias: ŷ = step(w·x + b). Without b an example can look "
+                "classified correctly when w·x + b says it is not (the chapter's 'forgetting the "
+                "bias' box).",
+                when=lambda o: any(_same_pair(o.got, _update_no_bias_in_prediction(*o.args, ge=ge))
+                                   and not _same_pair(o.expected, _update_no_bias_in_prediction(
+                                       *o.args, ge=ge)) for ge in (False, True))),
         Mistake("Sign error: the rule is w ← w + η (y − ŷ) x (and b ← b + η (y − ŷ)); with y = 1 "
                 "and ŷ = 0 the weights must move TOWARDS x.",
                 like=lambda w, b, x, y, lr: (lambda W, B: (2 * w - W, 2 * b - B))(*_update(w, b, x, y, lr))),
