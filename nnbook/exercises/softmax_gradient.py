@@ -86,6 +86,11 @@ softmax_backward = Checker(
                 like=lambda s, g: s * (g - g.sum(axis=-1, keepdims=True))),
         Mistake("Sign error: it is s ⊙ (g − g·s), not s ⊙ (g·s − g).",
                 like=lambda s, g: -_reference(s, g)),
+        Mistake("`g @ s` is a matrix product of two (N, K) arrays, which mixes the examples; the "
+                "sum Σ_i g_i s_i is per example (per row): `(g * s).sum(axis=-1, keepdims=True)`. "
+                "(A transpose would give an (N, N) matrix, not what you want.)",
+                when=lambda o: "matmul" in o.error_text or "not aligned" in o.error_text,
+                on_error=True),
         Mistake("That is the Jacobian (or one per example); backpropagation needs its product with "
                 "g, one row of K numbers per example, without building K×K matrices.",
                 when=_jacobian_shaped),
