@@ -606,3 +606,28 @@ def test_a_name_model_that_reads_later_symbols_is_refused():
         return [layer]
     result = check.names_target.run(peek)
     assert not result.passed and "LATER input" in result.text
+
+
+def test_a_training_function_stopped_by_the_time_limit_leaves_the_data_unsealed():
+    """The time limit re-raises until it leaves the reader's function, so it can land in the
+    seal's own exit; the loaders must still work after the check (they did not: every later
+    load_mnist in the kernel was refused)."""
+    from nnbook.exercises import projects
+
+    def forever(X_train, y_train):
+        while True:
+            try:
+                sum(range(1000))
+            except BaseException:
+                pass
+
+    checker = projects.cnn_target
+    saved = checker.timeout
+    checker.timeout = 0.3
+    try:
+        result = checker.run(forever)
+    finally:
+        checker.timeout = saved
+    assert result.status == "fail" and "did not finish" in result.text, result.text
+    assert projects._SEALED == []
+    assert load_mnist(flatten=False)[0].shape[1:] == (1, 28, 28)
