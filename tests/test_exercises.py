@@ -165,6 +165,23 @@ def test_printing_a_lot_is_captured_and_summarised(capsys):
     assert result.text.count("debugging output line") <= 6
 
 
+def test_printing_costs_the_reader_no_time():
+    """Keeping the first 2,000 characters must not re-count them on every write: it did, and a
+    training loop printing 100,000 numbers took seconds longer inside the check than outside,
+    enough to be reported as an infinite loop."""
+    def chatty(x):
+        for i in range(100_000):
+            print("step", i)
+        return 2 * x
+
+    checker = _double_checker()
+    checker.timeout = 2.0
+    start = time.process_time()
+    result = checker.run(chatty)
+    assert result.passed, result.text
+    assert time.process_time() - start < 1.5
+
+
 def test_printing_with_a_right_answer_still_passes():
     def chatty(x):
         print("hello")

@@ -233,7 +233,7 @@ class _CappedText(io.TextIOBase):
 
     def write(self, s):
         s = str(s)
-        room = self.limit - sum(map(len, self.kept))
+        room = self.limit - self.total       # what is kept is the first `limit` characters
         if room > 0:
             self.kept.append(s[:room])
         self.total += len(s)
