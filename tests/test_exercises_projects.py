@@ -74,6 +74,11 @@ def nearest_broadcast(samples, centers):
     return d.argmin(axis=1), d.min(axis=1)
 
 
+def nearest_expanded_square_clipped(samples, centers):
+    d2 = (samples ** 2).sum(1)[:, None] - 2 * samples @ centers.T + (centers ** 2).sum(1)[None, :]
+    return d2.argmin(axis=1), np.sqrt(np.maximum(d2.min(axis=1), 0))
+
+
 def nearest_loop(samples, centers):
     index, dist = [], []
     for x in samples:
@@ -87,7 +92,7 @@ SOLUTIONS = {
     "per_class_accuracy": [pca_masked, pca_confusion],
     "perplexity": [ppl_take, ppl_loop],
     "detection_rates": [rates_sum, rates_mean],
-    "nearest_mode": [nearest_broadcast, nearest_loop],
+    "nearest_mode": [nearest_broadcast, nearest_loop, nearest_expanded_square_clipped],
 }
 
 
@@ -234,6 +239,12 @@ def nearest_first(samples, centers):
     return d.argmin(axis=1), d[:, 0]
 
 
+def nearest_expanded_square(samples, centers):
+    # |x|^2 - 2 x.c + |c|^2: a point on a centre can give -2e-15, and sqrt of that is nan
+    d2 = (samples ** 2).sum(1)[:, None] - 2 * samples @ centers.T + (centers ** 2).sum(1)[None, :]
+    return d2.argmin(axis=1), np.sqrt(d2.min(axis=1))
+
+
 def nearest_axis0(samples, centers):
     d = np.linalg.norm(samples[:, None, :] - centers[None], axis=2)
     return d.argmin(axis=0), d.min(axis=0)
@@ -276,6 +287,7 @@ WRONG = [
     ("nearest_mode", nearest_first, "centre 0"),
     ("nearest_mode", nearest_axis0, "`axis=1`"),
     ("nearest_mode", nearest_no_axis, None),
+    ("nearest_mode", nearest_expanded_square, "clip it at 0"),
 ]
 
 

@@ -748,6 +748,8 @@ nearest_mode = Checker(
         Case(_S1[:2], _C8[:3], label="2 points, 3 centres"),
         Case(_S1, _C8, label="5 points, the 8 centres of the ring"),
         Case(_S3, _C3, label="6 points in 3-D, 3 centres"),
+        Case(ring_centers(8, 2.0), ring_centers(8, 2.0),
+             label="points exactly on the centres (a generator that collapsed onto them)"),
     ],
     mistakes=[
         Mistake("Those are SQUARED distances: take `np.sqrt` (or `np.linalg.norm(..., axis=-1)`).",
@@ -761,6 +763,13 @@ nearest_mode = Checker(
         Mistake("The distance column of centre 0 is not the distance to the NEAREST centre: "
                 "take the minimum over the centres (`d.min(axis=1)`).",
                 like=_nearest_variant("first"), part="distance"),
+        Mistake("A squared distance written as ‖x‖² − 2 x·c + ‖c‖² can round to a tiny negative "
+                "number (−2e-15) for a point on a centre, and its square root is nan: clip it at 0 "
+                "(`np.maximum(d2, 0)`) before `np.sqrt`, or compute x − c first.",
+                when=lambda o: isinstance(o.got, tuple) and len(o.got) == 2
+                and np.shape(o.got[1]) == (len(o.args[0]),)
+                and np.isnan(np.asarray(o.got[1], dtype=float)).any()
+                and not np.isnan(np.asarray(o.got[1], dtype=float)[np.asarray(o.expected[1]) > 1e-6]).any()),
         Mistake("With `d` of shape (N, K) (points × centres), take the minimum over the centres, "
                 "`axis=1`; over `axis=0` you get one number per centre.",
                 when=lambda o: isinstance(o.got, tuple) and len(o.got) == 2
