@@ -18,7 +18,7 @@ from nnbook.exercises import projects as check
 from nnbook.exercises.core import Checker
 from nnlib.activations import log_softmax, sigmoid
 from nnlib.data import DATASETS, load_mnist, load_text, ring, ring_centers
-from nnlib.layers import GRU, Conv2D, Dense, Embedding, Flatten, MaxPool2D, ReLU
+from nnlib.layers import GRU, Conv2D, Dense, Embedding, Flatten, MaxPool2D, ReLU, Softmax
 from nnlib.losses import BCEWithLogitsLoss, CrossEntropyLoss, cross_entropy_grad
 from nnlib.losses import binary_cross_entropy_with_logits_grad as bce_grad
 from nnlib.model import Sequential
@@ -463,6 +463,9 @@ TARGET_WRONG = [
     ("cnn_target", lambda X, y: small_cnn(), "chance level"),
     ("cnn_target", lambda X, y: _diverged_cnn(), "nan or inf"),
     ("cnn_target", lambda X, y: _Wrapper(small_cnn()), "expected an nnlib model"),
+    ("cnn_target", lambda X, y: Sequential([*small_cnn().layers, Softmax()]), "ends in a Softmax"),
+    ("cnn_target", lambda X, y: type("Standardised", (Sequential,), {})(small_cnn().layers),
+     "a subclass of it"),
     ("names_target", lambda names: None, "forget `return [emb, cell, out]`"),
     ("names_target", lambda names: name_layers()[1], "expected a list of layers"),
     ("names_target", lambda names: name_layers()[:2], "must give logits of shape"),

@@ -352,6 +352,10 @@ def _verify_cnn(o):
                 "`return model`?")
     from nnlib.model import Sequential
     if type(model) is not Sequential:
+        if isinstance(model, Sequential):
+            return (f"expected a plain nnlib Sequential, got a subclass of it "
+                    f"({_model_type(model)}): the check scores the model with nnlib's own "
+                    "predict, so put any preprocessing in a layer, or leave it out")
         return f"expected an nnlib model (a Sequential), got {_model_type(model)}"
     layers, foreign = _nnlib_layers(model)
     if foreign:
@@ -382,8 +386,12 @@ def _verify_cnn(o):
     acc = float(np.mean(scores.argmax(axis=1) == y_te))
     checker.score = acc
     if acc < CNN_TARGET:
+        from nnlib.layers import Softmax
         low = (" — chance level: is the model trained at all, and on labels that match the "
                "images (shuffle X and y with the same order)?") if acc < 0.2 else ""
+        if model.layers and isinstance(model.layers[-1], Softmax):
+            low += (" Your model ends in a Softmax layer: CrossEntropyLoss applies its own "
+                    "softmax to the scores, so the model should end at the last Dense layer.")
         return (f"{n:,} parameters (within budget), test accuracy {acc:.2%}{low}; the target is "
                 f"{CNN_TARGET:.1%}. Train longer, adjust the learning rate or the design, and "
                 "choose by a validation split, never by the test set.")
@@ -821,7 +829,8 @@ def _verify_gan(o):
                 "the modes. The generator must reproduce the spread too.")
     if covered == 0:
         return (f"none of the 8 modes covered ({good:.0%} of the points near one): the points "
-                "are not on the ring at all — is G trained? (Look at a scatter plot of G(z).)")
+                "are not on the ring at all — are G and D both trained (each optimizer "
+                "stepping)? (Look at a scatter plot of G(z).)")
     if covered < 8 and good >= 0.6:
         return (f"{covered} of the 8 modes covered, and {good:.0%} of the points lie on a "
                 "mode: the generator leaves modes empty, mode collapse. Try the remedies of "
