@@ -321,7 +321,7 @@ def test_each_layer_learns_to_recall_the_first_symbol_from_its_final_state(cls):
         _, state = layer(emb(ids), return_state=True)
         return out(as_list(state)[0])
 
-    for _ in range(400):
+    for _ in range(500):    # seed 0 escapes its plateau after ~400 steps (LSTM)
         ids = rng.integers(0, V, (64, T))
         d_h = out.backward(cross_entropy_grad(predict(ids), ids[:, 0]))
         emb.backward(layer.backward(None, (d_h, None) if cls is LSTM else d_h))
