@@ -295,32 +295,35 @@ class LSTM(_Recurrent):
         return A.reshape(4, T, N, self.hidden_size)
 
     def _steps(self, A, h0, c0):
-        """A: (4, T, N, H), x_t W_ih for every step. Saves the gates and states."""
+        """A: (4, T, N, H), x_t W_ih for each step. Saves gates and states."""
         _, T, N, H = A.shape
-        W_hh = self._blocks(self.W_hh.data)                     # (4, H, H): W_hh,i ... W_hh,o
+        W_hh = self._blocks(self.W_hh.data)     # (4, H, H): a block per gate
         b = (self.b_ih.data + self.b_hh.data).reshape(4, 1, H)
-        h, c = np.empty((T + 1, N, H), dtype=A.dtype), np.empty((T + 1, N, H), dtype=A.dtype)
+        h = np.empty((T + 1, N, H), dtype=A.dtype)
+        c = np.empty((T + 1, N, H), dtype=A.dtype)
         gates = np.empty((T, 4, N, H), dtype=A.dtype)
-        i, f, g, o = (gates[:, k] for k in range(4))            # each (T, N, H)
+        i, f, g, o = (gates[:, k] for k in range(4))     # each (T, N, H)
         tanh_c = np.empty((T, N, H), dtype=A.dtype)
-        # σ(z) = (1 + tanh(z/2)) / 2, so ONE tanh call gives all four gates: halve the σ
-        # blocks first, then map them to (1 + ·)/2 (one call instead of two: 16 µs per step)
-        half = np.array([0.5, 0.5, 1.0, 0.5], dtype=A.dtype).reshape(4, 1, 1)
-        shift = np.array([0.5, 0.5, 0.0, 0.5], dtype=A.dtype).reshape(4, 1, 1)
+        # σ(z) = (1 + tanh(z/2)) / 2: ONE tanh call for all four gates
+        # (16 µs per step less than a σ call and a tanh call)
+        half = np.array([.5, .5, 1, .5], dtype=A.dtype).reshape(4, 1, 1)
+        shift = np.array([.5, .5, 0, .5], dtype=A.dtype).reshape(4, 1, 1)
         h[0], c[0] = h0, c0
         for t in range(T):
-            a = np.matmul(h[t], W_hh, out=gates[t])             # [a_i, a_f, a_g, a_o]: (4, N, H)
+            a = np.matmul(h[t], W_hh, out=gates[t])      # (4, N, H)
             a += A[:, t]
-            a += b
+            a += b                               # [a_i, a_f, a_g, a_o]
             a *= half
             np.tanh(a, out=a)
             a *= half
-            a += shift                              # now [i_t, f_t, g_t, o_t] = [σ, σ, tanh, σ]
-            np.multiply(f[t], c[t], out=c[t + 1])              # c_t = f c_{t-1} + i g
-            c[t + 1] += i[t] * g[t]
+            a += shift                           # [i_t, f_t, g_t, o_t]
+            # the equations, written into their arrays (out=): no copies
+            np.multiply(f[t], c[t], out=c[t + 1])
+            c[t + 1] += i[t] * g[t]              # c_t = f c_{t-1} + i g
             np.tanh(c[t + 1], out=tanh_c[t])
-            np.multiply(o[t], tanh_c[t], out=h[t + 1])         # h_t = o tanh(c_t)
-        return dict(h=h, c=c, i=i, f=f, g=g, o=o, tanh_c=tanh_c, gates=gates)
+            np.multiply(o[t], tanh_c[t], out=h[t + 1])   # h_t = o tanh(c_t)
+        return dict(h=h, c=c, i=i, f=f, g=g, o=o, tanh_c=tanh_c,
+                    gates=gates)
 
     def _steps_backward(self, dh_out, dh_n, dc_n, h, c, i, f, g, o, tanh_c, gates):
         """Walk the LSTM's steps backwards. dh_out: (T, N, H) dL/dh_t from y; dh_n, dc_n:
