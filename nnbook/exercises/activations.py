@@ -7,7 +7,9 @@ Every function takes the pre-activation ``z`` (any shape) and is compared with
 checker                     recognises (hint given)
 ==========================  ===============================================================
 ``sigmoid(z)``              ``np.exp(-z)`` overflowing at z = -1000 (incl. the ``np.where``
-                            trap: both branches run); σ(−z) sign error; ``math.exp``
+                            trap: both branches run); σ(−z) sign error; ``math.exp``; z
+                            clipped (``np.clip(z, -30, 30)``: σ(−50) = σ(−100) = σ(−30));
+                            tiny values imprecise (``1 − (almost 1)``, float32)
 ``relu(z)``                 Python ``max`` on arrays; ``np.max`` (a reduction) instead of
                             ``np.maximum``; returning the slope; editing ``z`` in place
 ``relu_prime(z)``           ``z >= 0`` (slope 1 at 0, not PyTorch's 0); returning ReLU itself
@@ -18,7 +20,8 @@ checker                     recognises (hint given)
                             the sign flipped; softmax applied again to ``s``
 ``sigmoid_prime(z)``        ``z * (1 - z)`` (formula for the activation applied to z); σ applied
                             twice (``a * (1 - a)`` with ``a = σ(σ(z))``); returning σ(z); the
-                            tanh pattern ``1 - σ²``; overflow
+                            tanh pattern ``1 - σ²``; overflow of ``np.exp`` (or, without a
+                            hint naming exp, of another operation such as ``np.cosh(z/2)**2``)
 ``tanh_prime(z)``           ``1 - z**2`` (applied to z); tanh applied twice; missing square;
                             ``1/np.cosh(z)**2`` overflowing
 ==========================  ===============================================================
@@ -49,9 +52,30 @@ def _sig_naive(z):
 
 _OVERFLOW_EXP = (
     "`np.exp(-z)` overflows for very negative z, and `np.exp(z)` for very positive z (e^1000 is "
-    "inf in float64; anything above ~709 is). Only ever exponentiate a non-positive number: with `e = np.exp(-np.abs(z))`, "
-    "σ(z) is `1/(1+e)` for z ≥ 0 and `e/(1+e)` for z < 0. Careful: `np.where(c, A, B)` computes "
+    "inf in float64; anything above ~709 is). Only ever exponentiate a non-positive number: with `u = np.exp(-np.abs(z))`, "
+    "σ(z) is `1/(1+u)` for z ≥ 0 and `u/(1+u)` for z < 0. Careful: `np.where(c, A, B)` computes "
     "both A and B everywhere, so a branch with `np.exp(-z)` still overflows.")
+
+def _exp_overflowed(o):
+    # the overflow happened in an exponential (np.exp, or np.e ** z), not in cosh, square, ...
+    return warned(o, "overflow encountered in exp", "overflow encountered in power")
+
+
+def _clipped(o):
+    # distinct very negative inputs whose true σ differ by orders of magnitude came back as one
+    # and the same nonzero value: z was clipped (np.clip, np.maximum(z, -30), ...)
+    try:
+        z = np.asarray(o.args[0], float)
+        got, exp = np.asarray(o.got, float), np.asarray(o.expected, float)
+        if got.shape != exp.shape or got.shape != z.shape:
+            return False
+        low = z <= -40
+        values = got[low]
+        return bool(low.sum() >= 2 and np.all(values > 0) and np.all(values == values[0])
+                    and not np.allclose(exp[low], values, rtol=1e-3, atol=0))
+    except Exception:
+        return False
+
 
 def _tiny_values_imprecise(o):
     try:
@@ -70,11 +94,16 @@ sigmoid = Checker(
         Case(_Z_BATCH, label="a batch (3, 4): works element-wise on any shape"),
         Case(_Z_EXTREME, label="extreme inputs: z = ±1000 must not overflow"),
         Case(np.array([-3, 0, 2]), label="integer inputs: the output is still a fraction"),
-        Case(np.array([-30.0, -20.0]), label="very negative z: tiny values, to full relative "
-             "precision (no 1 − (almost 1))", atol=0.0, rtol=1e-9),
+        Case(np.array([-30.0, -20.0, -50.0, -100.0]), label="very negative z: tiny values, to "
+             "full relative precision (no 1 − (almost 1), no clipping of z)", atol=0.0, rtol=1e-9),
     ],
     mistakes=[
-        Mistake(_OVERFLOW_EXP, when=lambda o: warned(o, "overflow"), on_error=True),
+        Mistake(_OVERFLOW_EXP, when=_exp_overflowed, on_error=True),
+        Mistake("Your σ gives one and the same value for z = −50 and z = −100 (and σ(−30) for "
+                "both if you clipped at ±30), but σ(−50) ≈ 1.9e-22 and σ(−100) ≈ 3.7e-44: "
+                "clipping z, e.g. `np.clip(z, -30, 30)`, avoids the overflow by changing the "
+                "function. Exponentiate only −|z| instead: with `u = np.exp(-np.abs(z))`, σ(z) is "
+                "`1/(1+u)` for z ≥ 0 and `u/(1+u)` for z < 0.", when=_clipped),
         Mistake("Right to about 1e-16 in absolute terms, but σ(−30) is only about 1e-13, so "
                 "relative to its size your answer is off by far more: the last test case asks for "
                 "full relative precision. A float32 result, or a formula that computes "
@@ -103,8 +132,9 @@ relu = Checker(
                 like=lambda z: np.max(z, 0)),
         Mistake("That is the slope of ReLU (0 or 1), i.e. `relu_prime`; ReLU itself is "
                 "`np.maximum(z, 0)`.", like=lambda z: (np.asarray(z) > 0).astype(float)),
-        Mistake("`z[z < 0] = 0` writes into the caller's array. Use `np.maximum(z, 0)`, which "
-                "returns a new array.", kinds=("mutated",), when=lambda o: True),
+        Mistake("Your function writes into the caller's array `z` (an in-place write, such as "
+                "`z[z < 0] = 0`, `z *= ...` or `out=z`). Use `np.maximum(z, 0)`, which returns a "
+                "new array.", kinds=("mutated",), when=lambda o: True),
         Mistake("A shortcut like `return z` when nothing is negative hands the caller back its own "
                 "array. `np.maximum(z, 0)` returns a new one in every case.",
                 when=lambda o: o.problem is not None and "IS the caller's array" in o.problem.message),
@@ -199,9 +229,10 @@ def _jac(s):
     return np.diag(s) - np.outer(s, s)
 
 
-_COPIED = ("Softmax's derivative is NOT `s * (1 - s)` (that is the sigmoid's formula, copied "
-           "into many tutorials). Each output depends on every input: J[i, j] = s_i (δ_ij − s_j), "
-           "a (K, K) matrix: `np.diag(s) - np.outer(s, s)`.")
+_COPIED = ("Softmax's derivative is NOT `s * (1 - s)` (that is the sigmoid's formula, carried "
+           "over by analogy). Each output depends on every input: J[i, j] = s_i ([i = j] − s_j), "
+           "where [i = j] is 1 on the diagonal and 0 elsewhere, a (K, K) matrix: "
+           "`np.diag(s) - np.outer(s, s)`.")
 
 softmax_jacobian = Checker(
     "softmax_jacobian", A.softmax_jacobian, arg_names=("s",), signature="softmax_jacobian(s)",
@@ -246,7 +277,11 @@ sigmoid_prime = Checker(
         Mistake("`1 - σ(z)**2` is the pattern of tanh′; the sigmoid's is σ(z) · (1 − σ(z)).",
                 like=lambda z: 1 - A.sigmoid(z) ** 2),
         Mistake(_OVERFLOW_EXP + " Reuse your stable `sigmoid`.",
-                when=lambda o: warned(o, "overflow"), on_error=True),
+                when=_exp_overflowed, on_error=True),
+        Mistake("An intermediate value overflows at |z| = 1000 (the message names the operation), "
+                "even though σ′(z) itself is tiny there. Compute `s = sigmoid(z)` with a stable "
+                "sigmoid and return `s * (1 - s)`: every piece then stays in [0, 1].",
+                when=lambda o: warned(o, "overflow") and not _exp_overflowed(o), on_error=True),
         *COMMON,
     ])
 
