@@ -11,7 +11,8 @@ checker                             recognises (hint given)
                                     ``W @ X``-style shape errors; ``einsum`` subscripts that
                                     do not fit; missing bias; ``X * W``
 ``count_parameters(layer_sizes)``   biases forgotten; a bias counted for the input layer;
-                                    counting neurons instead of parameters; a float answer
+                                    the last layer left out; counting neurons instead of
+                                    parameters; a float answer
 ``mlp_forward(X, Ws, bs)``          ReLU applied to the output layer; no activation at all
                                     (a linear stack); ``np.max`` for ``np.maximum``;
                                     sigmoid instead of ReLU; biases
