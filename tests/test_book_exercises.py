@@ -273,7 +273,7 @@ def test_figures_are_numbered_captioned_and_described(path):
 DISCRETE_SLIDERS = {
     ("ch01", "w1"), ("ch01", "w2"), ("ch01", "b"),   # the AND/OR/XOR panel: integer weights by design
     ("ch02", "depth"),                                # a number of layers (5 depths, 2 … 30)
-    ("ch03", "k"),                                    # log₂ of a unit count (H = 1 … 32)
+    ("ch03", "log2_H"),                               # log₂ of a unit count (H = 1 … 32)
     ("ch06", "log_peak"),                             # each position trains 5 networks (chapter budget)
     ("ch10", "k"), ("ch10", "s"), ("ch10", "p"), ("ch10", "d"),  # kernel size, stride, padding,
     ("ch10", "depth"),                                # dilation and layer count: small integers

@@ -8,11 +8,14 @@ layer computes ``Z = X @ W + b`` (what :class:`nnlib.layers.Dense` does).
 checker                             recognises (hint given)
 ==================================  ===========================================================
 ``dense_forward(X, W, b)``          PyTorch's ``X @ W.T`` (weights stored ``(D_out, D_in)``);
-                                    ``W @ X``-style shape errors; missing bias; ``X * W``
+                                    ``W @ X``-style shape errors; ``einsum`` subscripts that
+                                    do not fit; missing bias; ``X * W``
 ``count_parameters(layer_sizes)``   biases forgotten; a bias counted for the input layer;
-                                    counting neurons instead of parameters; a float answer
+                                    the last layer left out; counting neurons instead of
+                                    parameters; a float answer
 ``mlp_forward(X, Ws, bs)``          ReLU applied to the output layer; no activation at all
-                                    (a linear stack); sigmoid instead of ReLU; biases
+                                    (a linear stack); ``np.max`` for ``np.maximum``;
+                                    sigmoid instead of ReLU; biases
                                     missing; transposed weights
 ==================================  ===========================================================
 
@@ -57,6 +60,12 @@ dense_forward = Checker(
     mistakes=[
         Mistake(_TRANSPOSE, like=lambda X, W, b: X @ W.T + b),
         Mistake(_TRANSPOSE, like=lambda X, W, b: (W @ X.T).T + b),
+        Mistake("The subscripts of your `np.einsum` do not fit the arrays: W is (D_in, D_out), so "
+                "the index summed over is W's FIRST axis, `np.einsum('ni,ij->nj', X, W)`. "
+                "Writing W's indices as 'ji' means X @ W.T, PyTorch's storage convention.",
+                when=lambda o: ("could not be broadcast" in o.error_text
+                                or "does not match" in o.error_text)
+                and "einsum" in failing_line(o), on_error=True),
         Mistake("The bias is missing: Z = X @ W + b (b is broadcast to every row).",
                 like=lambda X, W, b: X @ W),
         Mistake("`X * W` multiplies entry by entry; a layer needs the matrix product `X @ W`.",
@@ -90,8 +99,8 @@ count_parameters = Checker(
              "a 32-bit integer holds)"),
     ],
     mistakes=[
-        Mistake("The last layer is missing: a network of L + 1 sizes has L layers, one for each "
-                "consecutive pair (`zip(sizes[:-1], sizes[1:])`); your loop stops one pair early.",
+        Mistake("The last layer is missing from your count: a network of m + 1 sizes has m "
+                "layers, one for each consecutive pair of sizes (`zip(sizes[:-1], sizes[1:])`).",
                 like=lambda s: int(sum(a * b + b for a, b in zip(s[:-2], s[1:-1])))),
         Mistake("Biases are parameters too: each layer has D_in·D_out weights PLUS D_out biases "
                 "(one per output unit).",
@@ -101,6 +110,8 @@ count_parameters = Checker(
                 like=lambda s: int(sum(a * b for a, b in zip(s[:-1], s[1:])) + sum(s))),
         Mistake("That counts units (neurons), not parameters: each layer has a (D_in, D_out) "
                 "weight matrix and a (D_out,) bias.", like=lambda s: int(sum(s))),
+        Mistake("That counts units (neurons), not parameters: each layer has a (D_in, D_out) "
+                "weight matrix and a (D_out,) bias.", like=lambda s: int(sum(s[1:]))),
         Mistake("Parameter counts are whole numbers: use `int(...)` (or avoid `/` and `np.mean`).",
                 kinds=("type",), when=lambda o: isinstance(o.got, (float, np.floating))),
         *COMMON,
@@ -151,6 +162,10 @@ mlp_forward = Checker(
         Mistake("Without an activation between layers, the network is one big linear map "
                 "(X W1 W2 is just X W): apply ReLU after every hidden layer.",
                 like=lambda X, Ws, bs: _mlp(X, Ws, bs, hidden=lambda Z: Z)),
+        Mistake("`np.max(Z, 0)` is the largest entry of each column of Z (a reduction over the "
+                "batch axis, which disappears). ReLU compares each entry with 0: "
+                "`np.maximum(Z, 0)`.",
+                like=lambda X, Ws, bs: _mlp(X, Ws, bs, hidden=lambda Z: np.max(Z, 0))),
         Mistake("The hidden layers here use ReLU, `np.maximum(Z, 0)`, not the sigmoid.",
                 like=lambda X, Ws, bs: _mlp(X, Ws, bs, hidden=lambda Z: 1 / (1 + np.exp(-Z)))),
         Mistake("The biases are missing: each layer computes A @ W + b.",
