@@ -243,7 +243,15 @@ def ce_sign(logits, Y):
     return (Y - P) / len(logits)
 
 
+def ce_elementwise_softmax_derivative(logits, Y):
+    s = logits - logits.max(axis=1, keepdims=True)
+    P = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+    dP = -Y / np.clip(P, 1e-12, None) / len(logits)
+    return dP * P * (1 - P)
+
+
 CE_WRONG = [
+    (ce_elementwise_softmax_derivative, "element-wise derivative s(1 − s)"),
     (ce_log_of_logits, None),          # NaN on small logits: not an overflow
     (ce_zero_over_zero, None),
     (ce_no_shift, "inf or NaN at large logits"),

@@ -17,7 +17,7 @@ checker                                    recognises (hint given)
                                            swapped; arguments swapped; log10
 ``cross_entropy_grad(logits, Y)``          missing 1/N; sign flipped; dividing by N·K;
 (``Y`` one-hot, ``(N, K)``)                softmax forgotten; sigmoid instead of softmax;
-                                           overflow (said only on the large-logit cases)
+                                           element-wise softmax derivative; overflow (said only on the large-logit cases)
 ``huber(y_hat, y, delta)``                 linear piece without −δ/2; linear piece with
                                            −δ²/2; quadratic without ½; branches swapped;
                                            δ ignored; sum instead of mean; r instead of |r|
@@ -194,6 +194,10 @@ cross_entropy_grad = Checker(
                 "(z − Y)/N.", like=lambda z, Y: (z - Y) / len(z)),
         Mistake("Softmax, not the sigmoid: the K probabilities of one example must sum to 1.",
                 like=lambda z, Y: (1 / (1 + np.exp(-z)) - Y) / len(z)),
+        Mistake("That uses the element-wise derivative s(1 − s) of the softmax (the common "
+                "mistake of Chapter 2): each probability depends on EVERY logit of its row, so "
+                "the chain rule needs the softmax's full Jacobian, and −Y/P then becomes "
+                "(softmax(z) − Y)/N.", like=lambda z, Y: -Y * (1 - _softmax(z)) / len(z)),
         Mistake("inf or NaN at large logits: either the softmax overflows (subtract each row's "
                 "max first, `z - z.max(axis=-1, keepdims=True)`), or you divide by a probability "
                 "that underflowed to 0 (−Y/P through the softmax's Jacobian): use the simplified "
