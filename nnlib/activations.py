@@ -40,14 +40,14 @@ def sigmoid(z):
 
     The textbook formula overflows: ``np.exp(-z)`` is inf for z < -709 (float64) or
     z < -88 (float32). We only ever exponentiate ``-|z|`` (at most 1, so no overflow) and
-    use the identity σ(z) = e^{z} / (1 + e^{z}) for negative z: with e = e^{-|z|}, the
-    numerator is 1 for z ≥ 0 and e for z < 0, over the same denominator 1 + e.
+    use the identity σ(z) = e^{z} / (1 + e^{z}) for negative z: with u = e^{-|z|}, the
+    numerator is 1 for z ≥ 0 and u for z < 0, over the same denominator 1 + u.
     """
     z = _as_float(z)
-    e = np.exp(-np.abs(z))                 # e^{-|z|} ∈ (0, 1]
-    # The numerator, 1 or e, is max(e, [z >= 0]): max(e, 1) = 1 and max(e, 0) = e, as 0 < e <= 1.
+    u = np.exp(-np.abs(z))                 # e^{-|z|} ∈ (0, 1]
+    # The numerator, 1 or u, is max(u, [z >= 0]): max(u, 1) = 1 and max(u, 0) = u, as 0 < u <= 1.
     # (One division, and np.maximum rather than np.where: half the time of the two-branch form.)
-    return np.maximum(e, z >= 0) / (1 + e)
+    return np.maximum(u, z >= 0) / (1 + u)
 
 
 def sigmoid_prime(z):

@@ -497,7 +497,8 @@ class Checker(Check):
             warnings.simplefilter("always")
             got, error, timed_out = call_with_time_limit(fn, call_args, call_kwargs, self.timeout)
         o = Outcome(case, pristine_args, pristine_kwargs, expected, got, error, timed_out,
-                    [str(w.message) for w in caught], sink.text(), sink.total)
+                    [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)],
+                    sink.text(), sink.total)   # NumPy's warnings; not, e.g., a ResourceWarning
         o.received = call_args
         if self.allow_mutation is not True:
             may_change = set(self.allow_mutation or ())
