@@ -8,18 +8,26 @@ checker                                            recognises (hint given)
                                                    the mask inverted (True read as "hidden"); the
                                                    mask multiplied into the scores (a score of 0 is
                                                    not hidden); a causal mask instead of the given
-                                                   one; the weights returned transposed; exp
-                                                   without the max-shift (overflow at large scores)
+                                                   one (told apart: a mask hiding padding, a mask
+                                                   hiding nothing); the weights returned
+                                                   transposed; exp without the max-shift (overflow
+                                                   at large scores); the max of the whole array
+                                                   subtracted instead of each row's (a row of small
+                                                   scores becomes 0/0); np.log(mask) (right
+                                                   numbers, a warning)
 ``shift_encoding(pe, delta)``                      turned the wrong way (positions p − Δ); a speed
                                                    per column, 10000^(−j/d), instead of one per
                                                    pair; Δ·ω added to the values instead of a
                                                    rotation; the rows rolled (np.roll) instead of
-                                                   turned; Δ used as an angle in degrees
+                                                   turned; Δ used as an angle in degrees; the sign
+                                                   of a negative Δ dropped; float32 precision
 ``causal_self_attention(x, W_q, W_k, W_v, W_o,     heads split by a bare reshape (no transpose);
 num_heads)``                                       merged without the transpose back; columns dealt
                                                    to the heads in turn (h::n_h); scaled by
                                                    √d_model instead of √d_k; no causal mask; the
-                                                   past hidden instead of the future; the mask
+                                                   past hidden instead of the future; the diagonal
+                                                   hidden too (k=0); exp without the max-shift
+                                                   (overflow at large scores); the mask
                                                    after the softmax; softmax over the queries;
                                                    W_o forgotten; num_heads ignored (one wide head)
 =================================================  ===============================================
@@ -81,6 +89,24 @@ def _always_causal(Q, K, V, mask):
     return _masked(Q, K, V, np.tril(np.ones((T, S), dtype=bool)))
 
 
+def _global_max_softmax(Q, K, V, mask):
+    # the softmax shifted by the max of the WHOLE array instead of each row's
+    Z = np.where(mask, _scores(Q, K), -np.inf)
+    E = np.exp(Z - Z.max())
+    A = E / E.sum(axis=-1, keepdims=True)
+    return A @ V, A
+
+
+def _hides_nothing(o):
+    return bool(np.all(np.asarray(o.args[3], dtype=bool)))
+
+
+def _hides_padding_only(o):
+    # every hidden key is hidden from every query (a padding mask): "the last keys of every row"
+    mask = np.asarray(o.args[3], dtype=bool)
+    return bool(not mask.all() and np.all(mask == mask[..., :1, :]))
+
+
 def _weights_transposed(Q, K, V, mask):
     out, A = _masked(Q, K, V, mask)
     return out, np.swapaxes(A, -1, -2)
@@ -110,6 +136,11 @@ masked_attention = Checker(
                         "padding: keys 3 and 4 hidden from every query (mask of shape (1, S))"),
         _attention_case(2, 4, 6, 4, 3, _PAD_BATCH,
                         "a batch of N = 2 with its own padding (mask (N, 1, S))"),
+        Case(np.array([[40.0, 0.0], [0.01, 0.0], [3.0, -2.0]]),
+             np.array([[40.0, 0.0], [-40.0, 0.0], [0.0, 1.0], [1.5, 2.5]]),
+             np.round(_rng.normal(0, 1, size=(4, 3)), 2), np.ones((3, 4), dtype=bool),
+             label="rows of very different scales: query 0's scores reach 1131, query 1's stay "
+                   "below 0.3 (each row needs its own max-shift)"),
         _attention_case(None, 3, 3, 4, 2, np.tril(np.ones((3, 3))),
                         "large scores (beyond 1000): must not overflow", scale=1000.0),
     ],
@@ -136,7 +167,11 @@ masked_attention = Checker(
                 like=_mask_multiplied),
         Mistake("Use the mask you are given: it may be causal, or it may hide padding keys, or "
                 "both. Here it hides the last keys of every row, not the future.",
-                like=_always_causal),
+                like=_always_causal, when=_hides_padding_only),
+        Mistake("Use the mask you are given: here it is all True (no key hidden), yet your "
+                "weights above the diagonal are 0, as if a causal mask of your own had been "
+                "applied. The mask may be causal, hide padding keys, both, or nothing.",
+                like=_always_causal, when=_hides_nothing),
         Mistake("The weights come back transposed: A must be (..., T, S), one row per query "
                 "(`softmax(Z, axis=-1)` of the scores Z = Q Kᵀ / √d_k), not Aᵀ.",
                 like=_weights_transposed),
@@ -144,6 +179,17 @@ masked_attention = Checker(
                 "maximum before exponentiating, or use `softmax` from nnlib.activations, which "
                 "does. -inf stays -inf after the shift, so hidden keys still get exactly 0.",
                 when=lambda o: warned(o, "overflow") or (has_nonfinite(o) and o.case.label.startswith("large")), on_error=True),
+        Mistake("Subtract each ROW's maximum, `Z.max(axis=-1, keepdims=True)`, not the maximum of "
+                "the whole array: here query 0's scores reach 1131 and query 1's stay below 0.3, "
+                "so after the shift by 1131 every e^z of row 1 underflows to 0 and the row becomes "
+                "0/0 = NaN (Chapter 2: take the maximum of each row).",
+                like=_global_max_softmax),
+        Mistake("The numbers are right: log 0 = -inf hides exactly the keys the mask hides. But "
+                "`np.log(mask)` warns \"divide by zero\" on every call, and a checker (or you) "
+                "cannot then tell it from a real overflow. Say it without a warning: "
+                "`np.where(mask, Z, -np.inf)`.",
+                when=lambda o: o.problem is not None and o.problem.kind == "warning"
+                and any("divide by zero encountered in log" in w for w in o.warnings)),
         Mistake("`K.T` reverses ALL the axes of a batch (N, S, d_k) into (d_k, S, N). Swap only the "
                 "last two: `np.swapaxes(K, -1, -2)` (or `K.transpose(0, 2, 1)` for 3-D arrays).",
                 when=lambda o: "matmul" in o.error_text and np.ndim(o.args[1]) > 2, on_error=True),
@@ -172,6 +218,15 @@ def _omega(d, per_column=False):
     return 10000.0 ** (-np.arange(0, d, 2) / d)
 
 
+def _float32_but_close(o):
+    got = o.got
+    if not isinstance(got, np.ndarray) or got.dtype not in (np.float32, np.float16):
+        return False
+    if o.problem is None or o.problem.kind != "values" or o.expected is None:
+        return False
+    return bool(np.allclose(got.astype(np.float64), o.expected, rtol=0, atol=1e-4))
+
+
 def _shift_reference(pe, delta):
     return _rotate(np.asarray(pe, dtype=float), delta, _omega(np.shape(pe)[1]))
 
@@ -196,6 +251,12 @@ shift_encoding = Checker(
                     "recover p"),
     ],
     mistakes=[
+        Mistake("Your rows are those of p + |Δ|: for this NEGATIVE Δ the pairs turned forwards, as "
+                "if the sign of Δ had been dropped (`abs(delta)`?). Use Δ itself in cos(Δω) and "
+                "sin(Δω): a negative angle turns each pair backwards, the same formulas serve both "
+                "signs.",
+                like=lambda pe, delta: _shift_reference(pe, abs(delta)),
+                when=lambda o: np.ndim(o.args[1]) == 0 and o.args[1] < 0),
         Mistake("You turned the pairs the wrong way: these are the rows of positions p − Δ. With "
                 "s = sin(pω), c = cos(pω): sin(pω + Δω) = s·cos(Δω) + c·sin(Δω) and "
                 "cos(pω + Δω) = c·cos(Δω) − s·sin(Δω).",
@@ -217,6 +278,11 @@ shift_encoding = Checker(
         Mistake("The angles are in radians: Δ positions turn pair k by Δ·ω_k radians, "
                 "`np.sin(delta * omega)`, no conversion from degrees.",
                 like=lambda pe, delta: _shift_reference(pe, np.deg2rad(delta))),
+        Mistake("Your numbers are float32, which keeps about 7 significant digits: they are off "
+                "by about 1e-7, and this check asks for 1e-9. Compute in float64, NumPy's default "
+                "(no `.astype(np.float32)`; `sinusoidal_positional_encoding` takes "
+                "`dtype=np.float64`).",
+                when=lambda o: _float32_but_close(o)),
         *COMMON,
     ])
 
@@ -264,6 +330,8 @@ def _mha_variant(split="right", merge=None, scale="d_k", mask="before", axis=-1,
         future = np.triu(np.ones((T, T), dtype=bool), k=1)
         if mask == "before":
             A = softmax(np.where(future, -np.inf, Z), axis=axis)
+        elif mask == "diagonal":         # np.triu(k=0): each query's own key hidden too
+            A = softmax(np.where(np.triu(np.ones((T, T), dtype=bool), k=0), -np.inf, Z), axis=axis)
         elif mask == "past":             # the past hidden instead of the future
             A = softmax(np.where(np.tril(np.ones((T, T), dtype=bool), k=-1), -np.inf, Z), axis=axis)
         elif mask == "after":
@@ -275,8 +343,8 @@ def _mha_variant(split="right", merge=None, scale="d_k", mask="before", axis=-1,
     return mha
 
 
-def _mha_case(N, T, d, n_h, label):
-    x = np.round(_rng.normal(0, 1, size=(N, T, d)), 2)
+def _mha_case(N, T, d, n_h, label, scale=1.0):
+    x = np.round(_rng.normal(0, 1, size=(N, T, d)), 2) * scale
     Ws = [np.round(_rng.normal(0, 1 / np.sqrt(d), size=(d, d)), 3) for _ in range(4)]
     return Case(x, *Ws, n_h, label=label)
 
@@ -289,6 +357,10 @@ causal_self_attention = Checker(
         _mha_case(2, 5, 8, 2, "N = 2, T = 5, d_model = 8, 2 heads of d_k = 4"),
         _mha_case(2, 6, 12, 3, "N = 2, T = 6, d_model = 12, 3 heads of d_k = 4"),
         _mha_case(1, 4, 8, 4, "T = 4, d_model = 8, 4 heads of d_k = 2"),
+        _mha_case(1, 10, 4, 2, "T = 10 positions, more than d_model = 4 features (the mask is "
+                               "(T, T))"),
+        _mha_case(1, 4, 8, 2, "large scores (inputs of size 40, scores beyond 1000): must not "
+                              "overflow", scale=40.0),
     ],
     mistakes=[
         Mistake("Heads split by a bare reshape: `z.reshape(N, num_heads, T, d_k)` reads the numbers "
@@ -309,6 +381,14 @@ causal_self_attention = Checker(
         Mistake("The causal mask is missing: every position can read the future. Set the scores "
                 "above the diagonal to -inf before the softmax (`attention(..., causal=True)` does).",
                 like=_mha_variant(mask="none")),
+        Mistake("np.exp overflowed at large scores (e^710 is inf in float64): subtract each row's "
+                "maximum before exponentiating, or use `softmax` from nnlib.activations, which "
+                "does. -inf stays -inf after the shift, so the future still gets exactly 0.",
+                when=lambda o: warned(o, "overflow") or (has_nonfinite(o) and o.case.label.startswith("large")), on_error=True),
+        Mistake("The mask hides each query's own position too (`np.triu(..., k=0)`): query 0 then "
+                "has no key left, and its softmax is 0/0 = NaN. Query i may read keys j <= i, so "
+                "hide only j > i: `np.triu(np.ones((T, T), dtype=bool), k=1)`.",
+                like=_mha_variant(mask="diagonal")),
         Mistake("The mask hides the past instead of the future: query i may read keys j <= i, so "
                 "hide j > i, `np.triu(np.ones((T, T), dtype=bool), k=1)`.",
                 like=_mha_variant(mask="past")),
