@@ -550,7 +550,8 @@ class Checker(Check):
                            f"each: `[a.copy() for a in {z}]`).")
         if self.warnings_fail and o.warnings:
             return Problem("warning", "right numbers, but NumPy warned: "
-                           f"\"{o.warnings[0]}\" — at extreme inputs this becomes inf or NaN.")
+                           f"\"{o.warnings[0]}\" — a warning on these inputs can hide an "
+                           "overflow or a nan on others.")
         return None
 
     def _names(self, n: int) -> list[str]:

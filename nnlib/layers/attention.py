@@ -136,8 +136,8 @@ class MultiHeadAttention(Layer):
 
     def _future_mask(self, T, S, dtype):
         """(T, S): -inf above the diagonal (the keys a causal query may not see), 0 elsewhere.
-        Added to the scores: exp(-inf) = 0. (Adding is 10x faster than assigning through a
-        boolean index, 35 vs 420 µs for N=32, h=4, T=32.)"""
+        Added to the scores: exp(-inf) = 0. One addition over the scores, where assigning
+        through a boolean index (``Z[..., future] = -inf``) first gathers the masked entries."""
         return np.where(np.triu(np.ones((T, S), dtype=bool), k=1), -np.inf, 0).astype(dtype)
 
     def _check(self, x, expected):
