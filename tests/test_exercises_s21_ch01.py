@@ -223,3 +223,39 @@ def test_training_solution_passes():
                 break
         return w, b, mistakes
     assert perceptron_training.perceptron_train.run(train).passed
+
+
+def counter_not_reset(X, y, lr, max_epochs):    # review attempt_01 (Exercise 1.8)
+    w, b, mistakes, count = np.zeros(X.shape[1]), 0.0, [], 0
+    for _ in range(max_epochs):
+        for x_i, y_i in zip(X, y):
+            e = y_i - step(x_i @ w + b)
+            if e != 0:
+                w, b, count = w + lr * e * x_i, b + lr * e, count + 1
+        mistakes.append(count)
+        if count == 0:
+            break
+    return w, b, mistakes
+
+
+def training_pm1_rule(X, y, lr, max_epochs):    # review attempt_15 (Exercise 1.8)
+    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(max_epochs):
+        count = 0
+        for x_i, y_i in zip(X, y):
+            if y_i * (x_i @ w + b) <= 0:
+                w, b, count = w + lr * y_i * x_i, b + lr * y_i, count + 1
+        mistakes.append(count)
+        if count == 0:
+            break
+    return w, b, mistakes
+
+
+def test_training_counter_not_reset_is_named():
+    result = perceptron_training.perceptron_train.run(counter_not_reset)
+    assert result.status == "fail" and "set the counter to 0" in result.hint, result.text
+
+
+def test_training_pm1_rule_is_named():
+    result = perceptron_training.perceptron_train.run(training_pm1_rule)
+    assert result.status == "fail" and "labels in {−1, +1}" in result.hint, result.text
