@@ -13,13 +13,17 @@ checker                                       recognises (hint given)
                                               (``np.sign``); missing bias; returning z
 ``perceptron_update(w, b, x, y, lr)``         sign error (``w − η(y − ŷ)x``); bias not
 → ``(w, b)``                                  updated; the raw sum z used instead of ŷ
-                                              (Adaline rule); updating when already right; the
-                                              error not multiplied by x; ``>=`` in the step
+                                              (Adaline rule); updating when already right; only
+                                              missed positives corrected (the ±1 rule); the
+                                              error not multiplied by x; ``>=`` in the step;
+                                              ``w`` updated in place (the chapter keeps old w's)
 ``and_weights(w, b)``, ``or_weights(w, b)``   the other gate; a constant output (bias too
-(the reader's weights, not a function)        large/small); a point exactly on the line;
-                                              wrong number of weights. The starter's
-                                              placeholders (``None``/``...``, or w = 0 with
-                                              b = 0) count as "not attempted yet"
+(the reader's weights, not a function)        large/small); a corner on the line (z = 0, up
+                                              to round-off: the exercise asks for strict
+                                              inequalities); NaN/inf; wrong number of
+                                              weights. The starter's placeholders
+                                              (``None``/``...``, or w = 0 with b = 0) count
+                                              as "not attempted yet"
 ============================================  ==================================================
 """
 from __future__ import annotations
@@ -100,11 +104,20 @@ def _update(w, b, x, y, lr):
 
 
 _W2 = np.array([0.2, -0.4])
-_ETA_Y_X = ("With the book's 0/1 labels the update is η (y − ŷ) x: it moves the weights only when "
-            "the prediction ŷ = step(z) is wrong, towards x or away from it by the sign of y − ŷ. "
-            "An update by η·y·x — every time, or only when y·z ≤ 0 (the rule for labels in "
-            "{−1, +1}; see the chapter's box on the two conventions) — changes a correctly "
-            "classified example and never moves anything when y = 0.")
+_ETA_Y_X = ("Your update leaves w and b unchanged for a negative example (y = 0) that was "
+            "classified 1 (a false alarm): its error y − ŷ = −1 must move them AWAY from x. The "
+            "rule is w ← w + η (y − ŷ) x, b ← b + η (y − ŷ). An update by η·y·x — on every "
+            "example, or only when y·z ≤ 0 (the rule for labels in {−1, +1}; see the chapter's "
+            "box on the two conventions), or only for a missed positive — never moves anything "
+            "when y = 0.")
+
+
+_GE = ("At z = 0 the prediction is ŷ = 0: step(z) is 1 only when z > 0, so use `z > 0`, not "
+       "`z >= 0`.")
+_IN_PLACE = ("Return a NEW array for w (`w = w + ...`, or `w + lr * error * x` in the return), "
+             "not `w += ...`: the chapter's training loop keeps every old w in its list of states "
+             "(to replay the run and to see whether the update changed anything), and an update "
+             "written into the caller's array changes all of them at once.")
 
 
 def _update_no_bias_in_prediction(w, b, x, y, lr, ge=False):
@@ -124,7 +137,8 @@ def _same_pair(a, b):
 perceptron_update = Checker(
     "perceptron_update", _update, arg_names=("w", "b", "x", "y", "lr"),
     signature="perceptron_update(w, b, x, y, lr)", output_names=("w", "b"),
-    allow_mutation=("w",),  # updating w in place is fine, as long as the new w is returned
+    # No input may change in place, w included: the chapter's training loop keeps every old
+    # (w, b) to replay the run, and an update written into the caller's w rewrites them all.
     cases=[
         Case(_W2, -0.1, np.array([1.0, 0.5]), 1.0, 0.5,
              label="a positive example classified 0: move towards it"),
@@ -139,6 +153,12 @@ perceptron_update = Checker(
              label="the bias decides: w·x = 0.5 > 0 but w·x + b = −0.5 < 0, so ŷ = 0"),
     ],
     mistakes=[
+        Mistake(_IN_PLACE, kinds=("mutated",), when=lambda o: "w" in o.mutated),
+        # Before the bias diagnoser: with b = 0 (the case starting from w = 0) leaving the bias
+        # out and `>=` give the same numbers, but `>=` with the bias is the slip that fails there
+        # first (leaving the bias out fails an earlier case).
+        Mistake(_GE, like=lambda w, b, x, y, lr: (w + lr * (y - float(x @ w + b >= 0)) * x,
+                                                  b + lr * (y - float(x @ w + b >= 0)))),
         Mistake("The prediction needs the bias: ŷ = step(w·x + b). Without b an example can look "
                 "classified correctly when w·x + b says it is not (the chapter's 'forgetting the "
                 "bias' box).",
@@ -159,9 +179,6 @@ perceptron_update = Checker(
         Mistake("The weight change is η (y − ŷ) times the INPUT x: each weight moves in "
                 "proportion to its own input.",
                 like=lambda w, b, x, y, lr: (w + lr * (y - float(_step(x @ w + b))), _update(w, b, x, y, lr)[1])),
-        Mistake("At z = 0 the prediction is ŷ = 0 (step(z) = 1 only when z > 0).",
-                like=lambda w, b, x, y, lr: (w + lr * (y - float(x @ w + b >= 0)) * x,
-                                             b + lr * (y - float(x @ w + b >= 0)))),
         *COMMON,
     ])
 
@@ -183,10 +200,14 @@ class _GateCheck(Check):
         self._mistakes = [
             Mistake(f"Your neuron computes {other}, not {gate}. {fix}",
                     when=lambda o: np.array_equal(np.asarray(o.got, float), other_truth)),
-            Mistake("An input lies exactly on your decision line (z = 0), where the step gives 0. "
-                    "Shift b a little so every input is clearly on one side (e.g. b = −1.5 "
-                    "rather than −2 with w = [1, 1] for AND).",
-                    when=lambda o: np.any(np.isclose(o.case.args[0] @ self._w + self._b, 0))),
+            Mistake("`w` or `b` contains NaN or inf, so z = x·w + b is not a number for some "
+                    "inputs (every comparison with NaN is False, and the step then gives 0). "
+                    "Choose finite numbers.", when=lambda o: not _finite(self._w, self._b)),
+            Mistake("An input lies exactly on your decision line (z = 0, or within round-off of "
+                    "it): the exercise asks for "
+                    "strict inequalities, so that every corner is clearly on one side. Shift b "
+                    "a little (e.g. b = −1.5 rather than −1 or −2 with w = [1, 1] for AND).",
+                    when=lambda o: bool(_on_the_line(self._w, self._b).any())),
             Mistake("Your neuron gives the same answer for all four inputs: the bias outweighs "
                     "the weights. Pick b between the sums x·w of the inputs that should give 0 "
                     "and those that should give 1.",
@@ -199,12 +220,48 @@ class _GateCheck(Check):
     def __repr__(self):
         return f"<checker for {self.gate.lower()}_weights(w, b)>"
 
+    def _strictly(self, o) -> str | None:
+        """The four outputs are right; the exercise also asks for strict inequalities."""
+        on = _on_the_line(self._w, self._b)
+        if not on.any():
+            return None
+        corners = ", ".join(f"({a:g}, {c:g})" for a, c in _GATE_X[on])
+        return (f"the four outputs are right, but {corners} lie{'s' if on.sum() == 1 else ''} "
+                "on your decision line (z = 0, or within round-off of it): the step calls such a "
+                "corner 0 only by its convention at z = 0, and the slightest change to the input "
+                "flips it.")
+
+    def _wrong_shape(self, w, b) -> Result | None:
+        """Weights of the wrong shape are answered before any arithmetic (no "your code raised")."""
+        name = f"{self.gate.lower()}_weights"
+        if b is None:
+            return Result(name, "fail", f"{name}: no bias given",
+                          [("text", "", f"Call it with both numbers: `check.{name}(w, b)`.")])
+        try:
+            w_shape, b_size = np.shape(np.asarray(w, dtype=float)), np.size(np.asarray(b, dtype=float))
+        except (TypeError, ValueError):
+            return Result(name, "fail", f"{name}: `w` and `b` must be numbers",
+                          [("text", "", f"got w = {_compact(w)}, b = {_compact(b)}"),
+                           ("hint", "", _SHAPE_HINT)], hint=_SHAPE_HINT)
+        if w_shape == (2,) and b_size == 1:
+            return None
+        what = (f"`w` has shape {w_shape}" if w_shape != (2,) else
+                f"`b` has {b_size} numbers")
+        hint = _SHAPE_HINT + (" The bias is the separate number `b`, not a third weight."
+                              if w_shape == (3,) else "")
+        return Result(name, "fail", f"{name}: {what}; the neuron needs w of shape (2,) and one "
+                      "number b", [("text", "", f"got w = {_compact(w)}, b = {_compact(b)}"),
+                                   ("hint", "", hint)], hint=hint)
+
     def run(self, w, b):
         if _placeholder(w, b):
             name = f"{self.gate.lower()}_weights"
             return Result(name, "not_attempted", f"{name}: not attempted yet — replace the "
                           "placeholder weights and bias with your own, run that cell, then run "
                           "this check again.")
+        wrong = self._wrong_shape(w, b)
+        if wrong is not None:
+            return wrong
         self._w, self._b = w, b
 
         def your_neuron(X):
@@ -214,13 +271,33 @@ class _GateCheck(Check):
             f"{self.gate.lower()}_weights", lambda X: self.truth.copy(), arg_names=("x",),
             signature=f"step(x @ w + b) with your w = {_compact(w)}, b = {_compact(b)}",
             cases=[Case(_GATE_X, label=f"the four inputs of the {self.gate} truth table")],
-            mistakes=self._mistakes, success=f"Your neuron computes {self.gate}.")
+            mistakes=self._mistakes, verify=self._strictly,
+            success=f"Your neuron computes {self.gate}, with every corner strictly on its side.")
         return checker.run(your_neuron)
 
     def __call__(self, w, b=None, strict: bool = False) -> None:
         if b is None and isinstance(w, tuple) and len(w) == 2:
             w, b = w  # check.and_weights((w, b)) also works
         super().__call__(w, b, strict=strict)
+
+
+_SHAPE_HINT = "`w` needs one weight per input: shape (2,), e.g. `np.array([1.0, 1.0])`."
+
+
+def _finite(w, b) -> bool:
+    try:
+        return bool(np.all(np.isfinite(np.asarray(w, dtype=float)))
+                    and np.all(np.isfinite(np.asarray(b, dtype=float))))
+    except (TypeError, ValueError):
+        return True
+
+
+def _on_the_line(w, b) -> np.ndarray:
+    """Which corners have z = 0, up to round-off (relative to the size of the weights)."""
+    w, b = np.asarray(w, dtype=float), float(np.asarray(b, dtype=float).reshape(-1)[0])
+    z = _GATE_X @ w + b
+    scale = np.abs(w).sum() + abs(b)
+    return np.isfinite(z) & (np.abs(z) <= 1e-9 * max(scale, 1e-300))
 
 
 def _placeholder(w, b) -> bool:

@@ -14,6 +14,8 @@ never stops early (always ``max_epochs`` epochs)       the AND case returns 100 
 stops after the first epoch whatever happened          one epoch where several are needed
 the clean epoch's 0 left out of the list               the list ends in a mistake count
 mistakes counted cumulatively, not per epoch           an increasing list
+the counter never reset (so it never stops early)      an increasing list of max_epochs entries
+the {−1, +1} rule ``if y·z <= 0`` on 0/1 labels        false alarms never corrected
 starts from w = 1 (or anything but 0)                  different weights
 the bias never updated                                 b stays 0
 ``z >= 0`` in the step (1 on the line)                 different updates from w = 0
@@ -32,14 +34,20 @@ __all__ = ["perceptron_train"]
 
 
 def _train(X, y, lr, max_epochs, *, start=0.0, ge=False, bias=True, sign=1.0, stop=True,
-           keep_clean=True, cumulative=False, one_epoch=False):
+           keep_clean=True, cumulative=False, one_epoch=False, no_reset=False, pm1=False):
     """The reference (all defaults) and, with one keyword changed, each recognised mistake."""
     w, b = np.full(X.shape[1], float(start)), 0.0
-    mistakes, total = [], 0
+    mistakes, total, count = [], 0, 0
     for _ in range(max_epochs):
-        count = 0
+        if not no_reset:
+            count = 0
         for x_i, y_i in zip(X, y):
             z = x_i @ w + b
+            if pm1:          # the {−1, +1} rule ("if y·z <= 0: w += η y x") fed 0/1 labels
+                if y_i * z <= 0:
+                    count += 1
+                    w, b = w + lr * y_i * x_i, b + lr * y_i
+                continue
             y_hat = float(z >= 0) if ge else float(z > 0)
             error = y_i - y_hat
             if error != 0:
@@ -94,6 +102,13 @@ perceptron_train = Checker(
                 "count before you test whether to stop.", like=_like(keep_clean=False)),
         Mistake("`mistakes` should hold each epoch's own count: reset the counter to 0 at the "
                 "start of every epoch.", like=_like(cumulative=True)),
+        Mistake("`mistakes` should hold each epoch's own count: set the counter to 0 at the "
+                "start of every epoch. Counted across epochs it never returns to 0, so the loop "
+                "also never stops early.", like=_like(no_reset=True)),
+        Mistake("The test 'if y·z <= 0: w += η y x' is the rule for labels in {−1, +1}; with "
+                "this book's 0/1 labels y = 0 multiplies the update away, so a false alarm "
+                "(y = 0 classified 1) is never corrected. Use the error: w ← w + η (y − ŷ) x, "
+                "b ← b + η (y − ŷ), with ŷ = step(z).", like=_like(pm1=True)),
         Mistake("Start from w = 0 and b = 0: the exercise (and Section 1.7) fixes the start, so "
                 "that every run gives the same lines.", like=_like(start=1.0)),
         Mistake("The bias must learn too: b ← b + η (y − ŷ).", like=_like(bias=False)),
