@@ -161,7 +161,9 @@ def _too_many_frames(controls: Mapping[str, Control], count: int, limit: int, wh
     return ValueError(
         f"interactive_figure: {count} frames ({grid} values) {why}. Coarsen '{biggest}' "
         f"(it has the most values, {sizes[biggest]}: use a larger step or fewer options), "
-        f"drop a control, or lower figsize/dpi. The static book stores one PNG per combination.")
+        f"drop a control, or lower figsize/dpi. The static book stores one PNG per combination. "
+        f"(For a live-only figure in JupyterLab, pass max_frames= and set the environment "
+        f"variable NNLIB_INTERACTIVE=live before the figure is built: no frames are stored.)")
 
 
 def check_frame_count(controls: Mapping[str, Control], max_frames: int = MAX_FRAMES) -> int:
