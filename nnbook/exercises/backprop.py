@@ -10,31 +10,62 @@ checker                             recognises (hint given)
 ``sigmoid_backward(dA, Z)`` → dZ    ``Z * (1 - Z)``: the derivative formula for the
                                     activation applied to the pre-activation; σ applied
                                     twice; the upstream ``dA`` forgotten (chain rule);
-                                    ``dA * σ(Z)``; adding instead of multiplying
+                                    ``dA * σ(Z)``; adding instead of multiplying; 1/N again
 ``sigmoid_prime_from_activation``   the vice-versa mistake: σ applied again to an input that
-``(a)`` → a(1 − a)                  is already the activation; ``1 - a**2`` (tanh's form)
+``(a)`` → a(1 − a)                  is already the activation; ``1 - a**2`` (tanh's form),
+                                    ``a * (1 + a)``; ``float(...)`` of an array
 ``dense_backward(dZ, X, W)``        ``dW = dZ.T @ X`` / ``X @ dZ`` transposes; ``dX = dZ @ W``;
 → ``(dX, dW, db)``                  ``db`` summed over the wrong axis, not summed, averaged,
-                                    or kept 2-D; an extra 1/N in dW/db
+                                    or kept 2-D; an extra 1/N (or N) in dW/db
 ``numerical_gradient(f, x, h)``     forward (or backward) differences instead of central;
-                                    a missing 2 in 2h; ``x`` not restored after each probe;
-                                    all coordinates nudged at once
+                                    a missing 2 in 2h; ``/ 2 * h``; ``x`` not restored after
+                                    each probe; all coordinates nudged at once; ``f`` called
+                                    on a list (the TypeError raised inside ``f``)
 ==================================  ===========================================================
 """
 from __future__ import annotations
+
+import os
+import re
+import traceback
 
 import numpy as np
 
 from nnlib.activations import sigmoid as _sigmoid
 from nnlib.activations import sigmoid_prime as _sigmoid_prime
 
-from .common import COMMON, raised_on, warned
+from . import common as _common
+from .common import COMMON, failing_line, raised_on, warned
 from .core import Case, Checker, Mistake
 
 __all__ = ["sigmoid_backward", "sigmoid_prime_from_activation", "dense_backward",
            "numerical_gradient"]
 
 _rng = np.random.default_rng(5)
+
+_SCALAR_CONVERSION = ("converted to python scalar", "only length-1 arrays", "must be real number")
+
+
+def _scalar_conversion(o) -> bool:
+    return any(t in o.error_text.lower() for t in _SCALAR_CONVERSION)
+
+
+def _line_calls(o, pattern: str) -> bool:
+    return re.search(pattern, failing_line(o)) is not None
+
+
+FLOAT_OF_ARRAY = Mistake(
+    "`float(...)` (or `int(...)`) turns ONE number into a Python number; the check passes whole "
+    "arrays, so it cannot convert them. Return the NumPy array itself (no `float(...)`).",
+    when=lambda o: _scalar_conversion(o) and _line_calls(o, r"\b(float|int)\s*\("),
+    on_error=True)
+
+MATH_MODULE = Mistake(
+    _common.MATH_MODULE.hint,
+    when=lambda o: _scalar_conversion(o) and _line_calls(o, r"\bmath\s*\."), on_error=True)
+
+# COMMON, with the math-module hint given only when the failing line uses `math.`
+_COMMON = [MATH_MODULE if m is _common.MATH_MODULE else m for m in COMMON]
 
 
 def _r(*shape):
@@ -55,8 +86,8 @@ sigmoid_backward = Checker(
     mistakes=[
         Mistake("The derivative was applied to the wrong quantity: `a * (1 - a)` needs the "
                 "ACTIVATION a = σ(Z), and this function receives the PRE-activation Z. "
-                "Compute `s = sigmoid(Z)`, then `dA * s * (1 - s)`. (Widely copied code "
-                "writes `sigmoid_derivative(x) = x * (1 - x)` and then calls it on Z.)",
+                "Compute `s = sigmoid(Z)`, then `dA * s * (1 - s)`. (A helper "
+                "`sigmoid_derivative(x) = x * (1 - x)` is right only when x is σ(Z).)",
                 like=lambda dA, Z: dA * Z * (1 - Z)),
         Mistake("σ was applied twice: you computed a(1 − a) with a = σ(σ(Z)). Z is the "
                 "pre-activation; apply σ once.",
@@ -65,12 +96,16 @@ sigmoid_backward = Checker(
                 "(dZ = dA ⊙ σ′(Z)).", like=lambda dA, Z: _sigmoid_prime(Z)),
         Mistake("That is dA ⊙ σ(Z); the local derivative is σ′(Z) = σ(Z)(1 − σ(Z)).",
                 like=lambda dA, Z: dA * _sigmoid(Z)),
+        Mistake("dA already carries the loss's 1/N (it enters once, at the top); the activation's "
+                "backward only multiplies by σ′(Z). Yours is divided by the batch size again.",
+                like=lambda dA, Z: dA * _sigmoid_prime(Z) / len(Z)),
         Mistake("The chain rule MULTIPLIES the upstream gradient by the local derivative: "
                 "dA * σ′(Z), not dA + σ′(Z).", like=lambda dA, Z: dA + _sigmoid_prime(Z)),
         Mistake("The exponential overflows at |Z| = 1000 (`np.exp(-Z)` for very negative Z, "
                 "`np.exp(Z)` for very positive Z): use a stable sigmoid (exponentiate only −|Z|).",
                 when=lambda o: warned(o, "overflow"), on_error=True),
-        *COMMON,
+        FLOAT_OF_ARRAY,
+        *_COMMON,
     ])
 
 
@@ -92,7 +127,10 @@ sigmoid_prime_from_activation = Checker(
                 "of a is simply `a * (1 - a)`.", like=lambda a: _sigmoid_prime(a)),
         Mistake("σ′ in terms of the activation is a(1 − a), not a(1 + a) or 1 − a².",
                 like=lambda a: 1 - a ** 2),
-        *COMMON,
+        Mistake("σ′ in terms of the activation is a(1 − a), not a(1 + a) or 1 − a².",
+                like=lambda a: a * (1 + a)),
+        FLOAT_OF_ARRAY,
+        *_COMMON,
     ])
 
 
@@ -120,6 +158,8 @@ dense_backward = Checker(
         Case(_r(4, 2), _r(4, 3), _r(3, 2), label="N = 4, 3 → 2 units"),
         Case(_r(_N_SQ, _N_SQ), _r(_N_SQ, _N_SQ), _r(_N_SQ, _N_SQ),
              label="everything 3 × 3: transposes are silent here"),
+        Case(_r(2, 2), _r(2, 4), _r(4, 2),
+             label="N = D_out = 2, D_in = 4: summing db over the wrong axis keeps its shape"),
     ],
     mistakes=[
         Mistake("dW must have W's shape (D_in, D_out): dW = Xᵀ dZ, i.e. `X.T @ dZ`.",
@@ -131,6 +171,9 @@ dense_backward = Checker(
         Mistake("dZ already contains the loss's 1/N (the loss is a mean), so dW = Xᵀ dZ with no "
                 "extra division: yours is N times too small.",
                 part="dW", like=_with("dW", lambda dZ, X, W: X.T @ dZ / len(X))),
+        Mistake("dZ already contains the loss's 1/N (the loss is a mean), so dW = Xᵀ dZ with no "
+                "extra factor: yours is N times too large.",
+                part="dW", like=_with("dW", lambda dZ, X, W: X.T @ dZ * len(X))),
         Mistake("Return the gradients in the order the exercise asks, `(dX, dW, db)`: your first "
                 "output has W's shape and your second X's.",
                 when=lambda o: isinstance(o.got, tuple) and len(o.got) == 3
@@ -154,7 +197,8 @@ dense_backward = Checker(
         Mistake("The error comes from a matrix product whose inner dimensions differ. With "
                 "dZ (N, D_out), X (N, D_in), W (D_in, D_out): dX = dZ @ W.T, dW = X.T @ dZ.",
                 when=lambda o: "matmul" in o.error_text or "not aligned" in o.error_text, on_error=True),
-        *COMMON,
+        FLOAT_OF_ARRAY,
+        *_COMMON,
     ])
 
 
@@ -182,6 +226,27 @@ class ReadsItsArray:
 
     def __repr__(self):
         return "f = Σx², read from x itself (not from f's argument)"
+
+
+def _raised_inside_f(o) -> bool:
+    """The exception came from inside the test function f (this module's), not from the reader's
+    own lines: the reader called f with something that is not an array (a list, a tuple)."""
+    if not isinstance(o.error, TypeError):
+        return False
+    frames = traceback.extract_tb(o.error.__traceback__)
+    return bool(frames) and os.path.abspath(frames[-1].filename) == os.path.abspath(__file__) \
+        and frames[-1].name in ("sum_of_squares", "cubic_mix", "__call__")
+
+
+def _all_entries_equal(o) -> bool:
+    """Every entry of the reader's gradient is the same nonzero number, where the right one is
+    not constant: all of x was nudged at once (a directional derivative)."""
+    try:
+        got, expected = np.asarray(o.got, float), np.asarray(o.expected, float)
+    except Exception:
+        return False
+    return o.got is not None and got.size > 1 and got.shape == expected.shape \
+        and np.ptp(got) == 0 and np.any(got != 0) and np.ptp(expected) > 0
 
 
 def _zero_grad(o):
@@ -244,6 +309,13 @@ numerical_gradient = Checker(
                 "undid the first), or you nudged a copy while f reads x itself. Nudge x in place, "
                 "`x[i] = old + h`, call f(x), then `x[i] = old - h`, call f(x), and restore.",
                 when=_zero_grad),
+        Mistake("Nudge ONE entry at a time (a loop over `np.ndindex(x.shape)`); moving all of x "
+                "at once measures a single directional derivative, not the gradient (every entry "
+                "of yours is the same number).", when=_all_entries_equal),
+        Mistake("The TypeError was raised inside `f`, the function you are differentiating, not "
+                "by your own lines: `f` takes an array of x's shape. Call `f(x)` on the array "
+                "itself (nudged in place), not on a list, a tuple or a single entry.",
+                when=_raised_inside_f, on_error=True),
         Mistake("x is left off by round-off (about 1e-16): adding h back after subtracting 2h "
                 "does not return a float exactly to where it started. Save the entry first, "
                 "`old = x[i]` (a number, not a view such as `flat[i:i+1]`), and assign it back, "
@@ -260,12 +332,11 @@ numerical_gradient = Checker(
                 like=lambda f, x, h: _probe(f, x, h, "backward"), rtol=1e-9, atol=1e-12),
         Mistake("The central difference divides by 2h: the two probes are 2h apart.",
                 like=lambda f, x, h: _probe(f, x, h, "no2"), rtol=1e-9, atol=1e-12),
+        Mistake("`/ 2 * h` divides by 2 and then MULTIPLIES by h (Python reads `*` and `/` left "
+                "to right): write `/ (2 * h)`.",
+                like=lambda f, x, h: _probe(f, x, h, "central") * h * h, rtol=1e-6, atol=0),
         Mistake("Return one partial derivative per entry of x, an array of x's shape, not a "
-                "single number.", when=lambda o: np.ndim(o.got) == 0),
-        Mistake("Nudge ONE entry at a time (a loop over `np.ndindex(x.shape)`); moving all of x "
-                "at once measures a single directional derivative, not the gradient.",
-                when=lambda o: np.ptp(np.asarray(o.got, float)) == 0
-                and np.any(np.asarray(o.got, float) != 0)),
+                "single number.", when=lambda o: o.got is not None and np.ndim(o.got) == 0),
         Mistake("Use the h you are given: your gradient matches a probe with another step.",
                 when=lambda o: o.args[2] != 1e-5 and np.allclose(
                     np.asarray(o.got, float), _probe(o.args[0], np.asarray(o.args[1]), 1e-5,
@@ -273,5 +344,6 @@ numerical_gradient = Checker(
         Mistake("The gradient has the shape of x; loop over every index with "
                 "`for i in np.ndindex(x.shape):` (works for any number of dimensions).",
                 kinds=("shape",)),
-        *COMMON,
+        FLOAT_OF_ARRAY,
+        *_COMMON,
     ])
