@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nnbook.exercises import perceptron, activations, multilayer, losses, backprop, optimizers, conv, perceptron_training, softmax_gradient, training_loop
-from nnbook.exercises import (adversarial, attention, autoencoders, cnn, convolution, frameworks, projects,
+from nnbook.exercises import (adversarial, attention, autoencoders, backprop_network, cnn, convolution, frameworks, projects,
                                normalization, practice, recurrent, regularization)
 from nnbook.exercises.core import AnswerCheck, Checker
 
@@ -19,8 +19,8 @@ CHECKERS = {f"{m.__name__.rsplit('.', 1)[1]}.{name}": obj
 # The topic modules of Parts II-V keep their solutions and wrong answers in their own test
 # modules (tests/test_exercises_<topic>.py); the hostile-code, NaN and stub tests below run on
 # every checker of every module.
-TOPIC_MODULES = [adversarial, attention, autoencoders, cnn, convolution, frameworks, normalization, projects,
-                 practice, recurrent, regularization]
+TOPIC_MODULES = [adversarial, attention, autoencoders, backprop_network, cnn, convolution, frameworks,
+                 normalization, projects, practice, recurrent, regularization]
 ALL_CHECKERS = {**CHECKERS, **{f"{m.__name__.rsplit('.', 1)[1]}.{name}": obj
                                for m in TOPIC_MODULES for name, obj in vars(m).items()
                                if isinstance(obj, Checker)}}

@@ -48,8 +48,9 @@ def has_nonfinite(o: Outcome) -> bool:
 MATH_MODULE = Mistake(
     "`math.exp`, `math.log`, `math.sqrt` work on one number at a time; the check passes whole "
     "arrays. Use `np.exp`, `np.log`, `np.sqrt`, which work element-wise.",
-    when=lambda o: "converted to python scalar" in o.error_text.lower()
-    or "must be real number" in o.error_text.lower(), on_error=True)
+    when=lambda o: ("converted to python scalar" in o.error_text.lower()
+                    or "must be real number" in o.error_text.lower())
+    and re.search(r"\bmath\.", failing_line(o)) is not None, on_error=True)   # not float(array)
 
 ARRAY_TRUTH = Mistake(
     "Python's `if`, `max`, `min`, `and`/`or` need ONE True/False, but a comparison such as "

@@ -547,7 +547,8 @@ class Checker(Check):
                            f"in place, so the caller's data changed — e.g. `{z} -= ...`, "
                            f"`{z}[...] = ...` or `{z}.pop()` writes into what you were given. Work on "
                            f"a copy (`{z} = {z} - ...`, `{z} = {z}.copy()`; for a list of arrays, a copy of "
-                           f"each: `[a.copy() for a in {z}]`).")
+                           f"each: `[{'b' if z == 'a' else 'a'}.copy() for "
+                           f"{'b' if z == 'a' else 'a'} in {z}]`).")
         if self.warnings_fail and o.warnings:
             return Problem("warning", "right numbers, but NumPy warned: "
                            f"\"{o.warnings[0]}\" — a warning on these inputs can hide an "
@@ -612,7 +613,10 @@ def _silences_warnings(fn) -> str:
 def _raised_at_call(exc: BaseException) -> bool:
     """True if a TypeError came from the call itself (wrong signature), not from inside."""
     frames = traceback.extract_tb(exc.__traceback__)
-    return bool(frames) and os.path.abspath(frames[-1].filename).startswith(_HERE)
+    # the call itself fails in the engine's own frames (core.py, timelimit.py), not in a
+    # function a checker hands to the reader's code (a test function f, say)
+    engine = {os.path.join(_HERE, "core.py"), os.path.join(_HERE, "timelimit.py")}
+    return bool(frames) and os.path.abspath(frames[-1].filename) in engine
 
 
 class AnswerCheck(Check):
