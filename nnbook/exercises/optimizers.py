@@ -1,6 +1,9 @@
 """Checkers for Chapter 6, *Gradient descent and optimizers*. Use: ``from nnbook.exercises import optimizers as check``.
 
-Each step function returns the NEW values (updating ``w`` in place as well is allowed). The
+Each step function returns the NEW values. Updating ``w`` (and ``v``, ``m``) in place as well is
+allowed, as the chapter says (nnlib's optimizers update their parameters in place): none of the
+chapter's code keeps an array a step returns without copying it. The gradient must come back
+unchanged. The
 equations are PyTorch's, the same as :mod:`nnlib.optimizers` (velocity and moments start at 0):
 
 * ``sgd_step(w, grad, lr)`` → ``w − lr·grad``
@@ -16,9 +19,13 @@ checker                        recognises (hint given)
                                step instead of the new weights
 ``momentum_step``              velocity forgotten (v returned unchanged, or rebuilt from zero:
                                plain SGD); w moved with the OLD velocity; the other convention
-                               (v ← βv + lr·g, w ← w − v); the EMA form (1 − β)g; sign errors
-``adam_step``                  no bias correction; g instead of g² in v; no square root;
-                               t counted from 0; eps inside the square root; eps hard-coded
+                               (v ← βv + lr·g, w ← w − v); the EMA form (1 − β)g; sign errors;
+                               (v, w) returned instead of (w, v)
+``adam_step``                  no bias correction; only m corrected (v̂ missing); only v corrected
+                               (m̂ missing); m̂, v̂ returned as the state; g instead of g² in v; no
+                               square root; t counted from 0; eps inside the square root; eps
+                               hard-coded; eps added to √v instead of √v̂ (the corrections
+                               folded into the learning rate)
 =============================  ================================================================
 
 (``conv_output_size`` lives in :mod:`nnbook.exercises.conv`, for the convolution chapter.)
@@ -100,18 +107,35 @@ momentum_step = Checker(
                 like=lambda w, g, v, lr, b: (w + lr * (b * v + g), b * v + g)),
         Mistake("Sign error in the velocity: v ← β·v + grad, then w ← w − lr·v.",
                 like=lambda w, g, v, lr, b: (w + lr * (b * v - g), b * v - g)),
+        Mistake("Right values, wrong order: you returned (v, w). Return the new weights first, "
+                "then the new velocity: `return w, v`.",
+                like=lambda w, g, v, lr, b: _momentum(w, g, v, lr, b)[::-1]),
         *COMMON,
     ])
 
 
-def _adam(w, g, m, v, t, lr, b1, b2, eps, correct=True, square=True, root=True, t_shift=0):
+def _adam(w, g, m, v, t, lr, b1, b2, eps, correct="mv", square=True, root=True, t_shift=0,
+          return_hats=False):
+    """Adam's step (the reference, with the defaults); each keyword gives one mistake:
+    ``correct`` names the moments that get their bias correction ("mv", "m", "v" or "")."""
     m = b1 * m + (1 - b1) * g
     v = b2 * v + (1 - b2) * (g * g if square else g)
     tt = t + t_shift
-    m_hat = m / (1 - b1 ** tt) if correct else m
-    v_hat = v / (1 - b2 ** tt) if correct else v
+    m_hat = m / (1 - b1 ** tt) if "m" in correct else m
+    v_hat = v / (1 - b2 ** tt) if "v" in correct else v
     step = m_hat / ((np.sqrt(v_hat) if root else v_hat) + eps)
+    if return_hats:
+        return w - lr * step, m_hat, v_hat
     return w - lr * step, m, v
+
+
+def _adam_folded(w, g, m, v, t, lr, b1, b2, eps):
+    """The bias corrections folded into the learning rate, lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ), and eps added
+    to the UNcorrected √v: the same as Adam except where eps matters (rejected, with a hint)."""
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g * g
+    lr_t = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+    return w - lr_t * m / (np.sqrt(v) + eps), m, v
 
 
 _ADAM_ARGS = ("w", "grad", "m", "v", "t", "lr", "beta1", "beta2", "eps")
@@ -141,7 +165,24 @@ adam_step = Checker(
         Mistake("Missing bias correction: m and v start at 0, so early on they are pulled "
                 "towards 0 (at t = 1, m = 0.1·g). Divide: m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), "
                 "and step with m̂/(√v̂ + eps).",
-                like=lambda *a: _adam(*a, correct=False)),
+                like=lambda *a: _adam(*a, correct="")),
+        Mistake("Only the first moment is corrected: v needs its correction too, "
+                "v̂ = v/(1 − β₂ᵗ), and the step divides by √v̂ + eps. Without it √v is far too "
+                "small at first (at t = 1, √v = √(1 − β₂)·|g|), so the first step is "
+                "1/√(1 − β₂) times too large: about 32 times for β₂ = 0.999 (Figure 6.4).",
+                like=lambda *a: _adam(*a, correct="m")),
+        Mistake("Only the second moment is corrected: m needs its correction too, "
+                "m̂ = m/(1 − β₁ᵗ), and the step uses m̂. Without it the first steps are too "
+                "small (at t = 1, m = (1 − β₁)·g: ten times too small for β₁ = 0.9).",
+                like=lambda *a: _adam(*a, correct="v")),
+        Mistake("Return the moving averages m and v themselves, the state the next step "
+                "continues from, not the corrected m̂ and v̂: the corrections are only for "
+                "this step's update.", like=lambda *a: _adam(*a, return_hats=True)),
+        Mistake("Add eps to √v̂, the square root of the CORRECTED second moment: "
+                "m̂/(√v̂ + eps), as in Section 6.4. Folding the corrections into the learning "
+                "rate, lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)·m/(√v + eps), adds eps to the uncorrected √v, "
+                "which is a different eps; it shows when the gradients are tiny (the last test "
+                "case).", like=_adam_folded),
         Mistake("The second moment averages the SQUARED gradient: v ← β₂ v + (1 − β₂) g².",
                 like=lambda *a: _adam(*a, square=False)),
         Mistake("Divide by the square ROOT of v̂: w ← w − lr·m̂/(√v̂ + eps).",
