@@ -136,6 +136,26 @@ def gelu_prime(z):
 
 # --- softmax ------------------------------------------------------------------------
 
+def _max_over(z, axis):
+    """``z.max(axis=axis, keepdims=True)``. NumPy reduces a short last axis row by row, which
+    is slow: on attention's (32, 4, 32, 32) scores 233 µs, against 93 µs for a transposed copy
+    whose reduction is one element-wise maximum of whole rows per step. Same values."""
+    K = z.shape[axis]
+    if z.ndim > 1 and axis in (-1, z.ndim - 1) and K <= 64:
+        rows = np.ascontiguousarray(z.reshape(-1, K).T)          # (K, everything else)
+        return rows.max(axis=0).reshape(*z.shape[:-1], 1)
+    return z.max(axis=axis, keepdims=True)
+
+
+def _sum_over(z, axis):
+    """``z.sum(axis=axis, keepdims=True)``; over a short last axis as a product with a vector
+    of ones (14 µs against 90 µs on the scores above)."""
+    K = z.shape[axis]
+    if z.ndim > 1 and axis in (-1, z.ndim - 1) and K <= 64:
+        return (z @ np.ones(K, dtype=z.dtype))[..., None]
+    return z.sum(axis=axis, keepdims=True)
+
+
 def softmax(z, axis: int = -1):
     """softmax(z)_k = e^{z_k} / Σ_j e^{z_j} along ``axis``.
 
@@ -147,9 +167,9 @@ def softmax(z, axis: int = -1):
     in float32) and the largest term is exactly 1, so the sum is never 0.
     """
     z = _as_float(z)
-    e = z - z.max(axis=axis, keepdims=True)
+    e = z - _max_over(z, axis)
     np.exp(e, out=e)                      # in place: one array instead of three (attention calls
-    e /= e.sum(axis=axis, keepdims=True)  # this on (N, heads, T, T) scores every step)
+    e /= _sum_over(e, axis)               # this on (N, heads, T, T) scores every step)
     return e
 
 
@@ -160,8 +180,8 @@ def log_softmax(z, axis: int = -1):
     ``softmax(z)`` instead would give log(0) = −inf for very negative logits.
     """
     z = _as_float(z)
-    shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = z - _max_over(z, axis)
+    return shifted - np.log(_sum_over(np.exp(shifted), axis))
 
 
 def softmax_backward(s, grad_out, axis: int = -1):
