@@ -54,8 +54,8 @@ What was tried and dropped: computing every local derivative (σ', tanh') for al
 once before the backward loop. Its temporaries are (T, N, H) arrays, whose allocation cost
 ~1000 page faults per call — more time than the vectorisation saved.
 
-Internally the arrays are time-major, ``(T, N, ·)`` (the LSTM's gates ``(T, 4, N, H)``), so one step's slice is one contiguous
-block; ``h[t + 1]`` is the state after step t, and ``h[0]`` the initial state.
+Internally the arrays are time-major, ``(T, N, ·)`` (the LSTM's gates ``(T, 4, N, H)``), so one
+step's slice is one contiguous block; ``h[t + 1]`` is the state after step t, and ``h[0]`` the initial state.
 """
 from __future__ import annotations
 
