@@ -193,7 +193,7 @@ def softmax_backward(s, grad_out, axis: int = -1):
     O(K) per slice instead of building the K×K matrix. Every layer that applies a softmax
     (``Softmax``, attention) uses this one function.
     """
-    return s * (grad_out - (grad_out * s).sum(axis=axis, keepdims=True))
+    return s * (grad_out - _sum_over(grad_out * s, axis))      # Σ_i g_i s_i along the axis
 
 
 def log_softmax_backward(log_s, grad_out, axis: int = -1):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import _as_float, log_softmax, sigmoid, softmax
+from .activations import _as_float, _sum_over, log_softmax, sigmoid, softmax
 
 __all__ = [
     "mse", "mse_grad", "mae", "mae_grad", "huber", "huber_grad",
@@ -236,7 +236,7 @@ def cross_entropy_grad(z, y):
     """
     z, Y = _ce_targets(z, y)
     n = z.size // z.shape[-1]
-    return (softmax(z) * Y.sum(axis=-1, keepdims=True) - Y) / n
+    return (softmax(z) * _sum_over(Y, -1) - Y) / n
 
 
 # --- loss objects -------------------------------------------------------------------
