@@ -631,10 +631,7 @@ def test_a_training_function_stopped_by_the_time_limit_leaves_the_data_unsealed(
 
     def forever(X_train, y_train):
         while True:
-            try:
-                sum(range(1000))
-            except BaseException:
-                pass
+            pass
 
     checker = projects.cnn_target
     saved = checker.timeout
